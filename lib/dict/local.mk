@@ -1,0 +1,1 @@
+# lib/dict: (filled in by its module)

@@ -1,0 +1,1 @@
+# lib/global: (filled in by its module)

@@ -1,0 +1,1 @@
+# postalias: (filled in by its module)

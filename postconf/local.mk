@@ -1,0 +1,1 @@
+# postconf: (filled in by its module)

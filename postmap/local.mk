@@ -1,0 +1,1 @@
+# postmap: (filled in by its module)
