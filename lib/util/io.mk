@@ -1,0 +1,1 @@
+# lib/util I/O modules (vstream, events, sockets, attr)

@@ -1,0 +1,1 @@
+# lib/util system modules (files, logging, processes, privileges)
