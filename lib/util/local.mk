@@ -7,7 +7,8 @@ lib_util_libutil_a_SOURCES = \
 	lib/util/vstring.c lib/util/vstring.h \
 	lib/util/argv.c lib/util/argv.h \
 	lib/util/htable.c lib/util/htable.h \
-	lib/util/stringops.c lib/util/stringops.h
+	lib/util/stringops.c lib/util/stringops.h \
+	lib/util/readlline.c lib/util/readlline.h
 
 UTIL_TEST_LIBS = $(LIBUTIL) $(CMOCKA_LIBS)
 

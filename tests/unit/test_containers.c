@@ -11,6 +11,7 @@
 #include "argv.h"
 #include "htable.h"
 #include "stringops.h"
+#include "readlline.h"
 
 static void
 test_argv_split_sort_uniq(void **state)
@@ -91,6 +92,28 @@ test_trim_split_digits(void **state)
 	assert_false(allascii("caf\xc3\xa9"));
 }
 
+static void
+test_readlline_joins_and_skips(void **state)
+{
+	const char text[] = "# comment\n\nfoo  bar\n  cont # not comment\n"
+	    "# skipped\n\n\tmore  \nnext\n  \n";
+	FILE   *fp = fmemopen((void *) text, sizeof(text) - 1, "r");
+	VSTRING *buf = vstring_alloc(10);
+	int     lineno = 0;
+	int     first = 0;
+
+	assert_non_null(readlline(buf, fp, &lineno, &first));
+	assert_string_equal(vstring_str(buf), "foo  bar  cont # not comment\tmore");
+	assert_int_equal(first, 3);
+	assert_non_null(readlline(buf, fp, &lineno, &first));
+	assert_string_equal(vstring_str(buf), "next");
+	assert_int_equal(first, 8);
+	assert_null(readlline(buf, fp, &lineno, &first));
+	assert_int_equal(lineno, 9);
+	fclose(fp);
+	vstring_free(buf);
+}
+
 int
 main(void)
 {
@@ -99,6 +122,7 @@ main(void)
 		cmocka_unit_test(test_htable_many_and_delete),
 		cmocka_unit_test(test_mystrtok_and_brace),
 		cmocka_unit_test(test_trim_split_digits),
+		cmocka_unit_test(test_readlline_joins_and_skips),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
