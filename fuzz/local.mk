@@ -7,9 +7,9 @@ FUZZ_CC = clang
 FUZZ_SECONDS = 20
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
-FUZZ_LIB_SOURCES = $(filter %.c,$(lib_util_libutil_a_SOURCES) \
+FUZZ_LIBSRCS = $(filter %.c,$(lib_util_libutil_a_SOURCES) \
 	$(lib_dict_libdict_a_SOURCES) $(lib_global_libglobal_a_SOURCES))
-FUZZ_LIB_OBJS = $(patsubst %.c,fuzz/obj/%.o,$(FUZZ_LIB_SOURCES))
+FUZZ_LIB_OBJS = $(patsubst %.c,fuzz/obj/%.o,$(FUZZ_LIBSRCS))
 FUZZ_NAMES = $(basename $(notdir $(wildcard $(srcdir)/fuzz/fuzz_*.c)))
 FUZZ_BINS = $(addprefix fuzz/bin/,$(FUZZ_NAMES))
 
