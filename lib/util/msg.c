@@ -94,6 +94,8 @@ msg_cleanup(MSG_CLEANUP_FN fn)
 {
 	MSG_CLEANUP_FN old = cleanup_fn;
 
+	/* A cleanup function may longjmp out of msg_fatal(); re-arm here. */
+	in_fatal = 0;
 	cleanup_fn = fn;
 	return (old);
 }
