@@ -63,4 +63,37 @@ extern const char *dict_error_text(DICT *dict);
 /* Sorted list of the table types this build supports (postconf -m). */
 extern ARGV *dict_type_names(void);
 
+/*
+ * Notes on the calls above (lib/dict):
+ *
+ * dict_put() answers DICT_STAT_SUCCESS when stored, DICT_STAT_FAIL when an
+ * existing key was kept (DICT_FLAG_DUP_IGNORE, or DUP_WARN, which also
+ * logs 'FILE.db: duplicate entry: "key"'), and DICT_STAT_ERROR for a
+ * duplicate with no DUP flag, a write error, or a read-only table type.
+ * dict_del() answers DICT_STAT_FAIL when the key was absent; dict_seq()
+ * answers DICT_STAT_FAIL at the end, DICT_STAT_ERROR for table types
+ * without sequencing (static:, cidr:, regexp:, pcre:; DICT_FLAG_NO_SEQ).
+ * dict_sync() returns 0 or DICT_STAT_ERROR. Tables that need read access
+ * only (everything but hash: and btree:) refuse O_RDWR at open.
+ * Pattern tables (cidr:, regexp:, pcre:) log bad rules and skip them, as
+ * Postfix does; only a missing or unreadable file fails the open.
+ *
+ * Added by lib/dict (not in the original interface):
+ *
+ * dict_close_status() closes the table like dict_close() and says whether
+ * that worked: 0, or -1 with a reason in why. For a DICT_FLAG_BULK_UPDATE
+ * table this is the moment the new file replaces the old one; on failure
+ * the old table stays in place. dict_close() logs the same failure as a
+ * warning.
+ *
+ * dict_split_entry() splits one logical line of table source text in
+ * place into key and value, as postmap(1) reads it: "key whitespace
+ * value", where a key may contain white space inside double quotes (the
+ * quotes and backslashes stay part of the key, as in Postfix). Returns 0,
+ * or -1 with "expected format: key whitespace value" or "unbalanced '\"'
+ * in '...'" in why. Used by texthash: and by postmap/postalias.
+ */
+extern int dict_close_status(DICT *dict, VSTRING *why);
+extern int dict_split_entry(char *line, char **key, char **value, VSTRING *why);
+
 #endif

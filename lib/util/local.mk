@@ -24,3 +24,4 @@ tests_unit_test_containers_LDADD = $(UTIL_TEST_LIBS)
 
 include $(srcdir)/lib/util/io.mk
 include $(srcdir)/lib/util/sys.mk
+include $(srcdir)/lib/util/cidr.mk
