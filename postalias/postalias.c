@@ -1,0 +1,276 @@
+/*
+ * postalias - create, update, query or list alias databases
+ *
+ *	postalias [-Nfinoprsuvw] [-c config_dir] [-d key] [-q key]
+ *		[type:]file ...
+ *
+ * Builds type:file (hash or btree, default default_database_type) from an
+ * aliases(5) file, or with -i adds entries read from standard input; -q
+ * looks names up, -d deletes them, -s lists a database as "name: value".
+ * Like Sendmail and Postfix, every database it writes also gets the
+ * entries "@" -> "@" (the database is complete) and the NIS entries
+ * YP_LAST_MODIFIED and YP_MASTER_NAME, which are stored without a
+ * trailing NUL and without case folding. The man page postalias(1) has
+ * the details; table work is shared with postmap in lib/global/mkmap.c.
+ *
+ * Exit status: 0 for success (for -q and -d: something was found), 1 for
+ * "not found" and for every error ("postalias: fatal: ..." on standard
+ * error). Problems in the input text are warnings naming file and line.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "vstring.h"
+#include "readlline.h"
+#include "dict.h"
+#include "mail_conf.h"
+#include "mkmap.h"
+#include "postalias.h"
+
+#define POSTALIAS_USAGE "usage: %s [-Nfinoprsuvw] [-c config_dir] " \
+	"[-d key] [-q key] [map_type:]file..."
+
+#define DUP_FLAGS (DICT_FLAG_DUP_WARN | DICT_FLAG_DUP_IGNORE \
+		   | DICT_FLAG_DUP_REPLACE)
+#define NULL_FLAGS (DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL)
+
+typedef struct POSTALIAS_OPTS {
+	int     dict_flags;		/* FOLD_FIX, TRY*NULL, DUP_* */
+	int     incremental;		/* -i */
+	int     as_owner;		/* not -o */
+	int     inherit;		/* not -p */
+} POSTALIAS_OPTS;
+
+static void
+usage(const char *progname)
+{
+	msg_fatal(POSTALIAS_USAGE, progname);
+}
+
+/*
+ * Add the Sendmail and NIS entries. "@" follows the table's own rules
+ * (after a rebuild an "@" from the source file wins, with a duplicate
+ * warning); the YP_ entries are always stored as NIS wants them: as
+ * given, without NUL. An update replaces old values of all three.
+ */
+static void
+postalias_signatures(MKMAP *mkmap, const char *type_name,
+		     const POSTALIAS_OPTS *opts)
+{
+	VSTRING *stamp = vstring_alloc(20);
+	int     flags;
+
+	if (mkmap != NULL) {
+		mkmap_put(mkmap, "@", "@");
+		mkmap_close(mkmap);
+	} else {
+		flags = (opts->dict_flags & ~DUP_FLAGS) | DICT_FLAG_DUP_REPLACE;
+		mkmap = mkmap_open(type_name, MKMAP_OPEN_UPDATE, flags);
+		mkmap_put(mkmap, "@", "@");
+		mkmap_close(mkmap);
+	}
+	flags = (opts->dict_flags & ~(DUP_FLAGS | NULL_FLAGS | DICT_FLAG_FOLD_FIX))
+		| DICT_FLAG_DUP_REPLACE | DICT_FLAG_TRY0NULL;
+	mkmap = mkmap_open(type_name, MKMAP_OPEN_UPDATE, flags);
+	vstring_sprintf(stamp, "%010ld", (long) time(NULL));
+	mkmap_put(mkmap, "YP_LAST_MODIFIED", vstring_str(stamp));
+	mkmap_put(mkmap, "YP_MASTER_NAME", mail_conf_str("myhostname"));
+	mkmap_close(mkmap);
+	vstring_free(stamp);
+}
+
+/* Build or update one alias database. */
+static void
+postalias_build(const char *arg, const POSTALIAS_OPTS *opts)
+{
+	VSTRING *name_buf = vstring_alloc(100);
+	VSTRING *line = vstring_alloc(100);
+	VSTRING *key = vstring_alloc(100);
+	VSTRING *value = vstring_alloc(100);
+	const char *type_name = mkmap_table_name(arg, name_buf);
+	const char *path = strchr(type_name, ':') + 1;
+	const char *source;
+	const char *why;
+	struct stat st;
+	MKMAP  *mkmap;
+	FILE   *fp;
+	int     lineno = 0;
+	int     first_line = 0;
+
+	if (opts->incremental) {
+		fp = stdin;
+		source = "stdin";
+	} else {
+		if ((fp = fopen(path, "r")) == NULL)
+			msg_fatal("open %s: %m", path);
+		if (fstat(fileno(fp), &st) < 0)
+			msg_fatal("fstat %s: %m", path);
+		source = path;
+	}
+	mkmap_check_type(type_name);
+	mkmap_begin_owner(opts->incremental ? NULL : &st, opts->as_owner,
+			  opts->inherit);
+	mkmap = mkmap_open(type_name, opts->incremental ?
+			   MKMAP_OPEN_UPDATE : MKMAP_OPEN_REBUILD,
+			   opts->dict_flags);
+	while (readlline(line, fp, &lineno, &first_line) != NULL) {
+		if (isspace((unsigned char) *vstring_str(line))) {
+			msg_warn("%s: logical line must not start with "
+				 "whitespace: \"%s\"", source, vstring_str(line));
+			continue;
+		}
+		if (postalias_split(vstring_str(line), key, value, &why) < 0) {
+			msg_warn("%s, line %d: %s", source, first_line, why);
+			continue;
+		}
+		mkmap_put(mkmap, vstring_str(key), vstring_str(value));
+	}
+	if (ferror(fp))
+		msg_fatal("read %s: %m", source);
+
+	/*
+	 * A rebuilt table gets its "@" entry before it replaces the old one;
+	 * an updated table gets it under replace semantics.
+	 */
+	if (opts->incremental) {
+		mkmap_close(mkmap);
+		mkmap = NULL;
+	}
+	postalias_signatures(mkmap, type_name, opts);
+	mkmap_end_owner();
+	if (fp != stdin)
+		fclose(fp);
+	vstring_free(name_buf);
+	vstring_free(line);
+	vstring_free(key);
+	vstring_free(value);
+}
+
+int
+main(int argc, char **argv)
+{
+	POSTALIAS_OPTS opts;
+	MKMAP_PRINT pr;
+	MKMAP_LIST *list;
+	const char *progname;
+	const char *config_dir = NULL;
+	const char *query = NULL;
+	const char *delete = NULL;
+	int     sequence = 0;
+	int     null_flags = NULL_FLAGS;
+	int     ch;
+	int     found;
+
+	msg_stderr_init(argv[0]);
+	progname = msg_progname();
+	/* getopt() names the program by argv[0] in its complaints. */
+	argv[0] = (char *) progname;
+	if (getenv("MAIL_VERBOSE") != NULL)
+		msg_verbose = 1;
+
+	opts.dict_flags = DICT_FLAG_FOLD_FIX | DICT_FLAG_DUP_WARN;
+	opts.incremental = 0;
+	opts.as_owner = 1;
+	opts.inherit = 1;
+
+	while ((ch = getopt(argc, argv, "c:d:finNopq:rsuvw")) > 0) {
+		switch (ch) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'd':
+			if (sequence || query || delete)
+				msg_fatal("specify only one of -s -q or -d");
+			delete = optarg;
+			break;
+		case 'f':
+			opts.dict_flags &= ~DICT_FLAG_FOLD_FIX;
+			break;
+		case 'i':
+			opts.incremental = 1;
+			break;
+		case 'n':
+			null_flags = DICT_FLAG_TRY0NULL;
+			break;
+		case 'N':
+			null_flags = DICT_FLAG_TRY1NULL;
+			break;
+		case 'o':
+			opts.as_owner = 0;
+			break;
+		case 'p':
+			opts.inherit = 0;
+			break;
+		case 'q':
+			if (sequence || query || delete)
+				msg_fatal("specify only one of -s -q or -d");
+			query = optarg;
+			break;
+		case 'r':
+			opts.dict_flags = (opts.dict_flags & ~DUP_FLAGS)
+				| DICT_FLAG_DUP_REPLACE;
+			break;
+		case 's':
+			if (query || delete)
+				msg_fatal("specify only one of -s or -q or -d");
+			sequence = 1;
+			break;
+		case 'u':
+			/* UTF-8 checks are off already; see the man page. */
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		case 'w':
+			opts.dict_flags = (opts.dict_flags & ~DUP_FLAGS)
+				| DICT_FLAG_DUP_IGNORE;
+			break;
+		default:
+			usage(progname);
+		}
+	}
+	if (optind >= argc)
+		usage(progname);
+
+	mail_conf_init(config_dir);
+
+	pr.sep = ":\t";
+	pr.decode = NULL;
+
+	if (query != NULL || delete != NULL || sequence) {
+		opts.dict_flags |= null_flags;
+		list = mkmap_list_create(argv + optind, argc - optind,
+					 delete ? O_RDWR : O_RDONLY,
+					 opts.dict_flags);
+		if (sequence) {
+			(void) mkmap_dump(list, &pr);
+			found = 1;
+		} else if (delete != NULL && strcmp(delete, "-") == 0) {
+			found = mkmap_delete_keys(list, mkmap_stdin_key, NULL);
+		} else if (delete != NULL) {
+			found = mkmap_delete(list, delete);
+		} else if (strcmp(query, "-") == 0) {
+			found = mkmap_query_keys(list, mkmap_stdin_key, NULL, &pr);
+		} else {
+			found = mkmap_query(list, query, &pr);
+		}
+		mkmap_list_free(list);
+		mkmap_flush_stdout();
+		exit(found ? 0 : 1);
+	}
+
+	if (!opts.incremental && null_flags != DICT_FLAG_TRY0NULL)
+		null_flags = DICT_FLAG_TRY1NULL;
+	opts.dict_flags |= null_flags;
+	for (; optind < argc; optind++)
+		postalias_build(argv[optind], &opts);
+	exit(0);
+}

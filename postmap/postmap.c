@@ -1,0 +1,303 @@
+/*
+ * postmap - create, update, query or list lookup tables
+ *
+ *	postmap [-bfFhinNoprsuvw] [-c config_dir] [-d key] [-q key]
+ *		[type:]file ...
+ *
+ * Builds type:file (hash or btree, default default_database_type) from the
+ * text file "file" ("key whitespace value" lines), or with -i adds lines
+ * read from standard input; -q looks keys up in any table type, -d deletes
+ * them, -s lists a table. The man page postmap(1) has the details; the
+ * table work itself is shared with postalias in lib/global/mkmap.c.
+ *
+ * Exit status: 0 for success (for -q and -d: something was found), 1 for
+ * "not found" and for every error, which is reported as
+ * "postmap: fatal: ..." on standard error. Problems in the input text are
+ * warnings naming file and line; the line is skipped.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "mymalloc.h"
+#include "vstring.h"
+#include "readlline.h"
+#include "dict.h"
+#include "mail_conf.h"
+#include "mkmap.h"
+#include "postmap.h"
+
+#define POSTMAP_USAGE "usage: %s [-bfFhimnNoprsuUvw] [-c config_dir] " \
+	"[-d key] [-q key] [map_type:]file..."
+
+/* What the command line asked for. */
+typedef struct POSTMAP_OPTS {
+	int     dict_flags;		/* FOLD_FIX, TRY*NULL, DUP_* */
+	int     incremental;		/* -i */
+	int     as_owner;		/* not -o */
+	int     inherit;		/* not -p */
+	int     base64;			/* -F */
+	int     headers;		/* -h */
+	int     body;			/* -b */
+} POSTMAP_OPTS;
+
+static void
+usage(const char *progname)
+{
+	msg_fatal(POSTMAP_USAGE, progname);
+}
+
+/* Store one "key value" line; warn and skip what cannot be stored. */
+static void
+postmap_entry(MKMAP *mkmap, char *line, const char *source, int lineno,
+	      const POSTMAP_OPTS *opts, VSTRING *value_buf, VSTRING *why)
+{
+	char   *key;
+	char   *value;
+
+	if (dict_split_entry(line, &key, &value, why) < 0) {
+		if (strncmp(vstring_str(why), "unbalanced", 10) == 0)
+			vstring_strcat(why, " -- ignoring this line");
+		msg_warn("%s, line %d: %s", source, lineno, vstring_str(why));
+		return;
+	}
+	if (*key != '\0' && key[strlen(key) - 1] == ':')
+		msg_warn("%s, line %d: record is in \"key: value\" format; "
+			 "is this an alias file?", source, lineno);
+	if (opts->base64) {
+		if (postmap_file_value(value, value_buf, why) < 0) {
+			msg_warn("%s, line %d: %s: skipping this entry",
+				 source, lineno, vstring_str(why));
+			return;
+		}
+		value = vstring_str(value_buf);
+	}
+	mkmap_put(mkmap, key, value);
+}
+
+/* Build or update one table from its source file or standard input. */
+static void
+postmap_build(const char *arg, const POSTMAP_OPTS *opts)
+{
+	VSTRING *name_buf = vstring_alloc(100);
+	VSTRING *line = vstring_alloc(100);
+	VSTRING *value_buf = vstring_alloc(100);
+	VSTRING *why = vstring_alloc(100);
+	const char *type_name = mkmap_table_name(arg, name_buf);
+	const char *path = strchr(type_name, ':') + 1;
+	const char *source;
+	struct stat st;
+	MKMAP  *mkmap;
+	FILE   *fp;
+	int     lineno = 0;
+	int     first_line = 0;
+
+	if (opts->incremental) {
+		fp = stdin;
+		source = "stdin";
+	} else {
+		if ((fp = fopen(path, "r")) == NULL)
+			msg_fatal("open %s: %m", path);
+		if (fstat(fileno(fp), &st) < 0)
+			msg_fatal("fstat %s: %m", path);
+		source = path;
+	}
+	mkmap_check_type(type_name);
+	mkmap_begin_owner(opts->incremental ? NULL : &st, opts->as_owner,
+			  opts->inherit);
+	mkmap = mkmap_open(type_name, opts->incremental ?
+			   MKMAP_OPEN_UPDATE : MKMAP_OPEN_REBUILD,
+			   opts->dict_flags);
+	while (readlline(line, fp, &lineno, &first_line) != NULL) {
+		if (isspace((unsigned char) *vstring_str(line))) {
+			msg_warn("%s: logical line must not start with "
+				 "whitespace: \"%s\"", source, vstring_str(line));
+			continue;
+		}
+		postmap_entry(mkmap, vstring_str(line), source, first_line,
+			      opts, value_buf, why);
+	}
+	if (ferror(fp))
+		msg_fatal("read %s: %m", source);
+	mkmap_close(mkmap);
+	mkmap_end_owner();
+	if (fp != stdin)
+		fclose(fp);
+	vstring_free(name_buf);
+	vstring_free(line);
+	vstring_free(value_buf);
+	vstring_free(why);
+}
+
+/* Set the duplicate-key policy: the last option given wins. */
+static int
+postmap_dup_flags(int flags, int policy)
+{
+	return ((flags & ~(DICT_FLAG_DUP_WARN | DICT_FLAG_DUP_IGNORE
+			   | DICT_FLAG_DUP_REPLACE)) | policy);
+}
+
+int
+main(int argc, char **argv)
+{
+	POSTMAP_OPTS opts;
+	MKMAP_PRINT pr;
+	MKMAP_LIST *list;
+	POSTMAP_MSG *msg = NULL;
+	const char *progname;
+	const char *config_dir = NULL;
+	const char *query = NULL;
+	const char *delete = NULL;
+	int     sequence = 0;
+	int     null_flags = DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL;
+	int     mime = 0;
+	int     ch;
+	int     found;
+
+	msg_stderr_init(argv[0]);
+	progname = msg_progname();
+	/* getopt() names the program by argv[0] in its complaints. */
+	argv[0] = (char *) progname;
+	if (getenv("MAIL_VERBOSE") != NULL)
+		msg_verbose = 1;
+
+	opts.dict_flags = DICT_FLAG_FOLD_FIX | DICT_FLAG_DUP_WARN;
+	opts.incremental = 0;
+	opts.as_owner = 1;
+	opts.inherit = 1;
+	opts.base64 = 0;
+	opts.headers = 0;
+	opts.body = 0;
+
+	while ((ch = getopt(argc, argv, "bc:d:fFhimnNopq:rsuUvw")) > 0) {
+		switch (ch) {
+		case 'b':
+			opts.body = 1;
+			break;
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'd':
+			if (sequence || query || delete)
+				msg_fatal("specify only one of -s -q or -d");
+			delete = optarg;
+			break;
+		case 'f':
+			opts.dict_flags &= ~DICT_FLAG_FOLD_FIX;
+			break;
+		case 'F':
+			opts.base64 = 1;
+			break;
+		case 'h':
+			opts.headers = 1;
+			break;
+		case 'i':
+			opts.incremental = 1;
+			break;
+		case 'm':
+			mime = 1;
+			break;
+		case 'n':
+			null_flags = DICT_FLAG_TRY0NULL;
+			break;
+		case 'N':
+			null_flags = DICT_FLAG_TRY1NULL;
+			break;
+		case 'o':
+			opts.as_owner = 0;
+			break;
+		case 'p':
+			opts.inherit = 0;
+			break;
+		case 'q':
+			if (sequence || query || delete)
+				msg_fatal("specify only one of -s -q or -d");
+			query = optarg;
+			break;
+		case 'r':
+			opts.dict_flags = postmap_dup_flags(opts.dict_flags,
+						      DICT_FLAG_DUP_REPLACE);
+			break;
+		case 's':
+			if (query || delete)
+				msg_fatal("specify only one of -s or -q or -d");
+			sequence = 1;
+			break;
+		case 'u':
+			/* UTF-8 checks are off already; see the man page. */
+			break;
+		case 'U':
+			msg_fatal("option -U (UTF-8 checks on -b/-h query keys) "
+				  "is not supported");
+		case 'v':
+			msg_verbose++;
+			break;
+		case 'w':
+			opts.dict_flags = postmap_dup_flags(opts.dict_flags,
+						      DICT_FLAG_DUP_IGNORE);
+			break;
+		default:
+			usage(progname);
+		}
+	}
+	if (optind >= argc)
+		usage(progname);
+	if ((opts.headers || opts.body || mime)
+	    && (query == NULL || strcmp(query, "-") != 0))
+		msg_fatal("specify -b -h or -m only with \"-q -\"");
+	if (mime)
+		msg_fatal("option -m (MIME parsing for -b/-h) is not supported");
+
+	mail_conf_init(config_dir);
+
+	pr.sep = "\t";
+	pr.decode = opts.base64 ? postmap_decode_value : NULL;
+
+	if (query != NULL || delete != NULL || sequence) {
+		opts.dict_flags |= null_flags;
+		list = mkmap_list_create(argv + optind, argc - optind,
+					 delete ? O_RDWR : O_RDONLY,
+					 opts.dict_flags);
+		if (sequence) {
+			(void) mkmap_dump(list, &pr);
+			found = 1;
+		} else if (delete != NULL && strcmp(delete, "-") == 0) {
+			found = mkmap_delete_keys(list, mkmap_stdin_key, NULL);
+		} else if (delete != NULL) {
+			found = mkmap_delete(list, delete);
+		} else if (strcmp(query, "-") == 0) {
+			if (opts.headers || opts.body) {
+				msg = postmap_msg_create(stdin, opts.headers,
+							 opts.body);
+				found = mkmap_query_keys(list, postmap_msg_key,
+							 msg, &pr);
+				postmap_msg_free(msg);
+			} else {
+				found = mkmap_query_keys(list, mkmap_stdin_key,
+							 NULL, &pr);
+			}
+		} else {
+			found = mkmap_query(list, query, &pr);
+		}
+		mkmap_list_free(list);
+		mkmap_flush_stdout();
+		exit(found ? 0 : 1);
+	}
+
+	/*
+	 * Build each table. A new table is written with NUL-terminated keys
+	 * and values unless -n says otherwise; an update follows the table.
+	 */
+	if (!opts.incremental && null_flags != DICT_FLAG_TRY0NULL)
+		null_flags = DICT_FLAG_TRY1NULL;
+	opts.dict_flags |= null_flags;
+	for (; optind < argc; optind++)
+		postmap_build(argv[optind], &opts);
+	exit(0);
+}
