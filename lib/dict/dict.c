@@ -13,8 +13,8 @@
  *
  * Errors: dict_open() returns NULL with a reason in why; other operations
  * return DICT_STAT_ERROR and keep the reason for dict_error_text(). As in
- * Postfix, a lookup that finds an empty value is logged as a table bug
- * (it is still returned as found).
+ * Postfix, a lookup or a dict_seq() step that finds an empty value is
+ * logged as a table bug (it is still returned as found).
  */
 #include <stdio.h>
 #include <stdarg.h>
@@ -190,6 +190,19 @@ dict_check_status(DICT *dict, const char *op, int status)
 	return (status);
 }
 
+/*
+ * Postfix treats an empty value as a table bug and says so on every
+ * lookup or listing that meets one; the entry is still returned.
+ */
+static void
+dict_warn_empty(DICT *dict, const char *key)
+{
+	msg_warn("table %s:%s: key %s: empty string result is not allowed",
+		 dict->type, dict->name, key);
+	msg_warn("table %s:%s should return NO RESULT in case of NOT FOUND",
+		 dict->type, dict->name);
+}
+
 int
 dict_get(DICT *dict, const char *key, const char **value)
 {
@@ -198,12 +211,8 @@ dict_get(DICT *dict, const char *key, const char **value)
 	VSTRING_RESET(dict->error);
 	*value = NULL;
 	status = dict->lookup(dict, dict_fold_key(dict, key), value);
-	if (status == DICT_STAT_SUCCESS && **value == '\0') {
-		msg_warn("table %s:%s: key %s: empty string result is not allowed",
-			 dict->type, dict->name, key);
-		msg_warn("table %s:%s should return NO RESULT in case of NOT FOUND",
-			 dict->type, dict->name);
-	}
+	if (status == DICT_STAT_SUCCESS && **value == '\0')
+		dict_warn_empty(dict, key);
 	return (dict_check_status(dict, "lookup", status));
 }
 
@@ -226,11 +235,15 @@ dict_del(DICT *dict, const char *key)
 int
 dict_seq(DICT *dict, int func, const char **key, const char **value)
 {
+	int     status;
+
 	if (func != DICT_SEQ_FUN_FIRST && func != DICT_SEQ_FUN_NEXT)
 		msg_panic("dict_seq: bad function code %d", func);
 	VSTRING_RESET(dict->error);
-	return (dict_check_status(dict, "sequence",
-				  dict->sequence(dict, func, key, value)));
+	status = dict->sequence(dict, func, key, value);
+	if (status == DICT_STAT_SUCCESS && **value == '\0')
+		dict_warn_empty(dict, *key);
+	return (dict_check_status(dict, "sequence", status));
 }
 
 int

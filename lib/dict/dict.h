@@ -88,8 +88,9 @@ extern ARGV *dict_type_names(void);
  *
  * dict_split_entry() splits one logical line of table source text in
  * place into key and value, as postmap(1) reads it: "key whitespace
- * value", where a key may contain white space inside double quotes (the
- * quotes and backslashes stay part of the key, as in Postfix). Returns 0,
+ * value", where a key may contain white space inside double quotes or
+ * after a backslash (the quotes and backslashes stay part of the key, as
+ * in Postfix: 'k\ 5 v' has key 'k\ 5'). Returns 0,
  * or -1 with "expected format: key whitespace value" or "unbalanced '\"'
  * in '...'" in why. Used by texthash: and by postmap/postalias.
  */

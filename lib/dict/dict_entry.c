@@ -2,9 +2,10 @@
  * dict_entry - read and split the text form of lookup tables
  *
  *	dict_split_entry() splits "key whitespace value" in place. A key may
- *	contain white space inside double quotes, with backslash quoting
- *	'"' and '\' there; as in Postfix the key keeps its quotes, so the
- *	lookup key is the text as written.
+ *	contain white space inside double quotes; a backslash, inside or
+ *	outside quotes, makes the next character (a blank, '"', '\') an
+ *	ordinary key character. As in Postfix the key keeps its quotes and
+ *	backslashes, so the lookup key is the text as written.
  *	dict_read_line() reads the next logical line with readlline() and
  *	skips, with Postfix's warning, a logical line that starts with white
  *	space (a continuation with nothing to continue).
@@ -32,7 +33,7 @@ dict_split_entry(char *line, char **key, char **value, VSTRING *why)
 	while (*cp && (in_quote || !isspace((unsigned char) *cp))) {
 		if (*cp == '"')
 			in_quote = !in_quote;
-		else if (in_quote && *cp == '\\' && cp[1] != '\0')
+		else if (*cp == '\\' && cp[1] != '\0')
 			cp++;
 		cp++;
 	}

@@ -89,6 +89,46 @@ test_db_roundtrip(void **state)
 	}
 }
 
+/* Listing meets an empty value: Postfix's warning, once, key as stored. */
+static void
+test_db_seq_empty_value(void **state)
+{
+	VSTRING *want = vstring_alloc(100);
+	const char *k;
+	const char *v;
+	DICT   *dict;
+	size_t  t;
+	int     func;
+	int     n;
+
+	for (t = 0; t < 2; t++) {
+		dict = db_open(db_types[t], "ev", CREATE, DICT_FLAG_FOLD_FIX
+			       | DICT_FLAG_TRY1NULL | DICT_FLAG_DUP_REPLACE);
+		assert_int_equal(dict_put(dict, "Empty", ""), FOUND);
+		assert_int_equal(dict_put(dict, "full", "x"), FOUND);
+		dict_close(dict);
+		dict = db_open(db_types[t], "ev", O_RDONLY, DICT_FLAG_FOLD_FIX
+			       | DICT_FLAG_TRY1NULL);
+		tdu_clear();
+		for (n = 0, func = DICT_SEQ_FUN_FIRST;
+		     dict_seq(dict, func, &k, &v) == FOUND; func = DICT_SEQ_FUN_NEXT)
+			n++;
+		assert_int_equal(n, 2);
+		vstring_sprintf(want, "warning: table %s:%s: key empty: empty string"
+				" result is not allowed\n"
+				"warning: table %s:%s should return NO RESULT in"
+				" case of NOT FOUND", db_types[t], tdu_path("ev"),
+				db_types[t], tdu_path("ev"));
+		assert_string_equal(tdu_warnings(), vstring_str(want));
+		/* A non-empty value draws no warning. */
+		tdu_clear();
+		assert_int_equal(dict_get(dict, "full", &v), FOUND);
+		assert_string_equal(tdu_warnings(), "");
+		dict_close(dict);
+	}
+	vstring_free(want);
+}
+
 static void
 test_db_duplicates(void **state)
 {
@@ -376,6 +416,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_db_roundtrip, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_db_duplicates, tdu_setup, tdu_teardown),
+		cmocka_unit_test_setup_teardown(test_db_seq_empty_value, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_db_null_flags, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_db_bulk, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_db_not_a_db, tdu_setup, tdu_teardown),

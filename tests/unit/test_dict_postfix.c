@@ -49,7 +49,11 @@
 	"  cont\n" \
 	"k2\tv2\n" \
 	"   more\n" \
-	"novalue\n"
+	"novalue\n" \
+	"k\\ 5 v5\n" \
+	"k\\\"x v6\n" \
+	"ab\\\\ v7\n" \
+	"Alias: style\n"
 
 static const char *re_keys[] = {
 	"postmaster@x", "local", "list-outgoing@example.com", "joe+x@example.com",
@@ -64,7 +68,8 @@ static const char *cidr_keys[] = {
 };
 
 static const char *text_keys[] = {
-	"foo", "FOO", "\"a b\"", "a b", "k2", "novalue", "none", 0,
+	"foo", "FOO", "\"a b\"", "a b", "k2", "novalue", "none",
+	"k\\ 5", "k 5", "k\\", "k\\\"x", "k\"x", "ab\\\\", "ab\\", "alias:", "alias", 0,
 };
 
 /* Compare postmap -q with dict_get() for each key. */

@@ -113,6 +113,34 @@ test_empty_result_warning(void **state)
 	vstring_free(result);
 }
 
+/* dict_seq() flags an empty value too, naming the key as stored. */
+static void
+test_empty_result_seq_warning(void **state)
+{
+	VSTRING *why = vstring_alloc(100);
+	DICT   *dict = dict_open("inline:{ K=, j=x }", O_RDONLY,
+				 DICT_FLAG_FOLD_FIX, why);
+	const char *key;
+	const char *value;
+	int     func;
+	int     n = 0;
+
+	assert_non_null(dict);
+	tdu_clear();
+	for (func = DICT_SEQ_FUN_FIRST; dict_seq(dict, func, &key, &value) == FOUND;
+	     func = DICT_SEQ_FUN_NEXT) {
+		if (strcmp(key, "k") == 0)
+			assert_string_equal(value, "");
+		n++;
+	}
+	assert_int_equal(n, 2);
+	assert_string_equal(tdu_warnings(),
+	      "warning: table inline:{ K=, j=x }: key k: empty string result is not allowed\n"
+		  "warning: table inline:{ K=, j=x } should return NO RESULT in case of NOT FOUND");
+	dict_close(dict);
+	vstring_free(why);
+}
+
 static void
 test_inline_seq_and_readonly(void **state)
 {
@@ -229,6 +257,95 @@ test_texthash(void **state)
 	vstring_free(tn);
 }
 
+/*
+ * texthash: warns as Debian's Postfix does: alias-style keys, and
+ * duplicates with the key as written (the stored key is folded).
+ */
+static const struct thash_warn_case {
+	const char *text;
+	const char *warnings;		/* "@F@" stands for the file name */
+	const char *key;		/* then look this up */
+	const char *value;		/* NULL: not found */
+} thash_warn_cases[] = {
+	{"  leading\nlonely\n\"unbalanced v\nalias: style\nok v\nOK again\n",
+		"warning: @F@: logical line must not start with whitespace: \"  leading\"\n"
+		"warning: @F@, line 2: expected format: key whitespace value"
+		" -- ignoring this line\n"
+		"warning: @F@, line 3: unbalanced '\"' in '\"unbalanced v'"
+		" -- ignoring this line\n"
+		"warning: @F@, line 4: record is in \"key: value\" format;"
+		" is this an alias file?\n"
+		"warning: @F@, line 6: duplicate entry: \"OK\"", "ok", "v"},
+	{"a: b\nc:d e\nf:g\n: x\nAbc 1\naBC 2\n\"Q\" 1\n\"q\" 2\nh: \n",
+		"warning: @F@, line 1: record is in \"key: value\" format;"
+		" is this an alias file?\n"
+		"warning: @F@, line 3: expected format: key whitespace value"
+		" -- ignoring this line\n"
+		"warning: @F@, line 4: record is in \"key: value\" format;"
+		" is this an alias file?\n"
+		"warning: @F@, line 6: duplicate entry: \"aBC\"\n"
+		"warning: @F@, line 8: duplicate entry: \"\"q\"\"\n"
+		"warning: @F@, line 9: expected format: key whitespace value"
+		" -- ignoring this line", "ABC", "1"},
+	{"a 1\nA\n  2\n  3\nb:\n  x\n",
+		"warning: @F@, line 2: duplicate entry: \"A\"\n"
+		"warning: @F@, line 5: record is in \"key: value\" format;"
+		" is this an alias file?", "b:", "x"},
+	{"a\\: v\n\"b:\" v\n",
+		"warning: @F@, line 1: record is in \"key: value\" format;"
+		" is this an alias file?", "\"b:\"", "v"},
+	{"a: b\n", "warning: @F@, line 1: record is in \"key: value\" format;"
+		" is this an alias file?", "a", NULL},
+};
+
+static void
+expand_file_name(VSTRING *out, const char *pattern, const char *path)
+{
+	const char *cp;
+
+	VSTRING_RESET(out);
+	while ((cp = strstr(pattern, "@F@")) != NULL) {
+		vstring_memcat(out, pattern, (size_t) (cp - pattern));
+		vstring_strcat(out, path);
+		pattern = cp + 3;
+	}
+	vstring_strcat(out, pattern);
+}
+
+static void
+test_texthash_warnings(void **state)
+{
+	VSTRING *result = vstring_alloc(100);
+	VSTRING *tn = vstring_alloc(100);
+	VSTRING *want = vstring_alloc(100);
+	const char *path;
+	size_t  i;
+	int     status;
+
+	for (i = 0; i < sizeof(thash_warn_cases) / sizeof(thash_warn_cases[0]); i++) {
+		const struct thash_warn_case *c = thash_warn_cases + i;
+
+		path = tdu_write("thw", c->text);
+		vstring_sprintf(tn, "texthash:%s", path);
+		expand_file_name(want, c->warnings, path);
+		tdu_clear();
+		status = tdu_get(vstring_str(tn), DICT_FLAG_FOLD_FIX | DICT_FLAG_DUP_WARN,
+				 c->key, result);
+		if (strcmp(tdu_warnings(), vstring_str(want)) != 0)
+			fail_msg("case %zu: warnings\n%s\nwant\n%s", i, tdu_warnings(),
+				 vstring_str(want));
+		if (c->value) {
+			assert_int_equal(status, FOUND);
+			assert_string_equal(vstring_str(result), c->value);
+		} else {
+			assert_int_equal(status, NONE);
+		}
+	}
+	vstring_free(result);
+	vstring_free(tn);
+	vstring_free(want);
+}
+
 static const struct split_case {
 	const char *line;
 	const char *key;		/* NULL: error */
@@ -243,6 +360,17 @@ static const struct split_case {
 	{"novalue", NULL, "expected format: key whitespace value"},
 	{"\"unterminated v3", NULL, "unbalanced '\"' in '\"unterminated v3'"},
 	{"\"a\\\" v", NULL, "unbalanced '\"' in '\"a\\\" v'"},
+	/* A backslash outside quotes also makes the next character plain. */
+	{"k\\ 5 v5", "k\\ 5", "v5"},
+	{"k\\\"x v6", "k\\\"x", "v6"},
+	{"ab\\\\ v7", "ab\\\\", "v7"},
+	{"d\\\t v8", "d\\\t", "v8"},
+	{"c\\\\\\ x y", "c\\\\\\ x", "y"},
+	{"\\ h i", "\\ h", "i"},
+	{"\"q2\" \\\" t", "\"q2\"", "\\\" t"},
+	{"a\\ v", NULL, "expected format: key whitespace value"},
+	{"b\\", NULL, "expected format: key whitespace value"},
+	{"e\\\"f\" g", NULL, "unbalanced '\"' in 'e\\\"f\" g'"},
 };
 
 static void
@@ -290,9 +418,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_name_cases, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_result_warning, tdu_setup, tdu_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_result_seq_warning, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_inline_seq_and_readonly, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_fold, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_texthash, tdu_setup, tdu_teardown),
+		cmocka_unit_test_setup_teardown(test_texthash_warnings, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_split_entry, tdu_setup, tdu_teardown),
 		cmocka_unit_test_setup_teardown(test_type_names, tdu_setup, tdu_teardown),
 	};
