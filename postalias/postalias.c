@@ -87,54 +87,41 @@ postalias_signatures(MKMAP *mkmap, const char *type_name,
 	vstring_free(stamp);
 }
 
+/* What postalias_entry() needs besides the line. */
+typedef struct POSTALIAS_CTX {
+	VSTRING *key;
+	VSTRING *value;
+} POSTALIAS_CTX;
+
+/* Store one "name: value, ..." entry; warn and skip a malformed one. */
+static void
+postalias_entry(MKMAP *mkmap, char *line, const char *source, int lineno,
+		void *context)
+{
+	POSTALIAS_CTX *ctx = context;
+	const char *why;
+
+	if (postalias_split(line, ctx->key, ctx->value, &why) < 0) {
+		msg_warn("%s, line %d: %s", source, lineno, why);
+		return;
+	}
+	mkmap_put(mkmap, vstring_str(ctx->key), vstring_str(ctx->value));
+}
+
 /* Build or update one alias database. */
 static void
 postalias_build(const char *arg, const POSTALIAS_OPTS *opts)
 {
 	VSTRING *name_buf = vstring_alloc(100);
-	VSTRING *line = vstring_alloc(100);
-	VSTRING *key = vstring_alloc(100);
-	VSTRING *value = vstring_alloc(100);
 	const char *type_name = mkmap_table_name(arg, name_buf);
-	const char *path = strchr(type_name, ':') + 1;
-	const char *source;
-	const char *why;
-	struct stat st;
+	POSTALIAS_CTX ctx;
 	MKMAP  *mkmap;
-	FILE   *fp;
-	int     lineno = 0;
-	int     first_line = 0;
 
-	if (opts->incremental) {
-		fp = stdin;
-		source = "stdin";
-	} else {
-		if ((fp = fopen(path, "r")) == NULL)
-			msg_fatal("open %s: %m", path);
-		if (fstat(fileno(fp), &st) < 0)
-			msg_fatal("fstat %s: %m", path);
-		source = path;
-	}
-	mkmap_check_type(type_name);
-	mkmap_begin_owner(opts->incremental ? NULL : &st, opts->as_owner,
-			  opts->inherit);
-	mkmap = mkmap_open(type_name, opts->incremental ?
-			   MKMAP_OPEN_UPDATE : MKMAP_OPEN_REBUILD,
-			   opts->dict_flags);
-	while (readlline(line, fp, &lineno, &first_line) != NULL) {
-		if (isspace((unsigned char) *vstring_str(line))) {
-			msg_warn("%s: logical line must not start with "
-				 "whitespace: \"%s\"", source, vstring_str(line));
-			continue;
-		}
-		if (postalias_split(vstring_str(line), key, value, &why) < 0) {
-			msg_warn("%s, line %d: %s", source, first_line, why);
-			continue;
-		}
-		mkmap_put(mkmap, vstring_str(key), vstring_str(value));
-	}
-	if (ferror(fp))
-		msg_fatal("read %s: %m", source);
+	ctx.key = vstring_alloc(100);
+	ctx.value = vstring_alloc(100);
+	mkmap = mkmap_build(type_name, opts->incremental, opts->as_owner,
+			    opts->inherit, opts->dict_flags,
+			    postalias_entry, &ctx);
 
 	/*
 	 * A rebuilt table gets its "@" entry before it replaces the old one;
@@ -146,12 +133,9 @@ postalias_build(const char *arg, const POSTALIAS_OPTS *opts)
 	}
 	postalias_signatures(mkmap, type_name, opts);
 	mkmap_end_owner();
-	if (fp != stdin)
-		fclose(fp);
 	vstring_free(name_buf);
-	vstring_free(line);
-	vstring_free(key);
-	vstring_free(value);
+	vstring_free(ctx.key);
+	vstring_free(ctx.value);
 }
 
 int

@@ -53,11 +53,20 @@ usage(const char *progname)
 	msg_fatal(POSTMAP_USAGE, progname);
 }
 
+/* What postmap_entry() needs besides the line. */
+typedef struct POSTMAP_CTX {
+	const POSTMAP_OPTS *opts;
+	VSTRING *value_buf;
+	VSTRING *why;
+} POSTMAP_CTX;
+
 /* Store one "key value" line; warn and skip what cannot be stored. */
 static void
 postmap_entry(MKMAP *mkmap, char *line, const char *source, int lineno,
-	      const POSTMAP_OPTS *opts, VSTRING *value_buf, VSTRING *why)
+	      void *context)
 {
+	POSTMAP_CTX *ctx = context;
+	VSTRING *why = ctx->why;
 	char   *key;
 	char   *value;
 
@@ -70,13 +79,13 @@ postmap_entry(MKMAP *mkmap, char *line, const char *source, int lineno,
 	if (*key != '\0' && key[strlen(key) - 1] == ':')
 		msg_warn("%s, line %d: record is in \"key: value\" format; "
 			 "is this an alias file?", source, lineno);
-	if (opts->base64) {
-		if (postmap_file_value(value, value_buf, why) < 0) {
+	if (ctx->opts->base64) {
+		if (postmap_file_value(value, ctx->value_buf, why) < 0) {
 			msg_warn("%s, line %d: %s: skipping this entry",
 				 source, lineno, vstring_str(why));
 			return;
 		}
-		value = vstring_str(value_buf);
+		value = vstring_str(ctx->value_buf);
 	}
 	mkmap_put(mkmap, key, value);
 }
@@ -86,53 +95,20 @@ static void
 postmap_build(const char *arg, const POSTMAP_OPTS *opts)
 {
 	VSTRING *name_buf = vstring_alloc(100);
-	VSTRING *line = vstring_alloc(100);
-	VSTRING *value_buf = vstring_alloc(100);
-	VSTRING *why = vstring_alloc(100);
-	const char *type_name = mkmap_table_name(arg, name_buf);
-	const char *path = strchr(type_name, ':') + 1;
-	const char *source;
-	struct stat st;
+	POSTMAP_CTX ctx;
 	MKMAP  *mkmap;
-	FILE   *fp;
-	int     lineno = 0;
-	int     first_line = 0;
 
-	if (opts->incremental) {
-		fp = stdin;
-		source = "stdin";
-	} else {
-		if ((fp = fopen(path, "r")) == NULL)
-			msg_fatal("open %s: %m", path);
-		if (fstat(fileno(fp), &st) < 0)
-			msg_fatal("fstat %s: %m", path);
-		source = path;
-	}
-	mkmap_check_type(type_name);
-	mkmap_begin_owner(opts->incremental ? NULL : &st, opts->as_owner,
-			  opts->inherit);
-	mkmap = mkmap_open(type_name, opts->incremental ?
-			   MKMAP_OPEN_UPDATE : MKMAP_OPEN_REBUILD,
-			   opts->dict_flags);
-	while (readlline(line, fp, &lineno, &first_line) != NULL) {
-		if (isspace((unsigned char) *vstring_str(line))) {
-			msg_warn("%s: logical line must not start with "
-				 "whitespace: \"%s\"", source, vstring_str(line));
-			continue;
-		}
-		postmap_entry(mkmap, vstring_str(line), source, first_line,
-			      opts, value_buf, why);
-	}
-	if (ferror(fp))
-		msg_fatal("read %s: %m", source);
+	ctx.opts = opts;
+	ctx.value_buf = vstring_alloc(100);
+	ctx.why = vstring_alloc(100);
+	mkmap = mkmap_build(mkmap_table_name(arg, name_buf), opts->incremental,
+			    opts->as_owner, opts->inherit, opts->dict_flags,
+			    postmap_entry, &ctx);
 	mkmap_close(mkmap);
 	mkmap_end_owner();
-	if (fp != stdin)
-		fclose(fp);
 	vstring_free(name_buf);
-	vstring_free(line);
-	vstring_free(value_buf);
-	vstring_free(why);
+	vstring_free(ctx.value_buf);
+	vstring_free(ctx.why);
 }
 
 /* Set the duplicate-key policy: the last option given wins. */

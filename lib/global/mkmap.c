@@ -20,6 +20,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -34,6 +35,7 @@
 #include "argv.h"
 #include "dict.h"
 #include "mail_conf.h"
+#include "readlline.h"
 #include "mkmap.h"
 
 struct MKMAP {
@@ -455,4 +457,48 @@ mkmap_flush_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout))
 		msg_fatal("write error on standard output: %m");
+}
+
+/* Feed a table's text source, line by line, to entry_fn. */
+MKMAP  *
+mkmap_build(const char *type_name, int incremental, int as_owner, int inherit,
+	    int dict_flags, MKMAP_ENTRY_FN entry_fn, void *context)
+{
+	const char *path = strchr(type_name, ':') + 1;
+	VSTRING *line = vstring_alloc(100);
+	const char *source;
+	struct stat st;
+	MKMAP  *mkmap;
+	FILE   *fp;
+	int     lineno = 0;
+	int     first_line = 0;
+
+	if (incremental) {
+		fp = stdin;
+		source = "stdin";
+	} else {
+		if ((fp = fopen(path, "r")) == NULL)
+			msg_fatal("open %s: %m", path);
+		if (fstat(fileno(fp), &st) < 0)
+			msg_fatal("fstat %s: %m", path);
+		source = path;
+	}
+	mkmap_check_type(type_name);
+	mkmap_begin_owner(incremental ? NULL : &st, as_owner, inherit);
+	mkmap = mkmap_open(type_name, incremental ?
+			   MKMAP_OPEN_UPDATE : MKMAP_OPEN_REBUILD, dict_flags);
+	while (readlline(line, fp, &lineno, &first_line) != NULL) {
+		if (isspace((unsigned char) *vstring_str(line))) {
+			msg_warn("%s: logical line must not start with "
+				 "whitespace: \"%s\"", source, vstring_str(line));
+			continue;
+		}
+		entry_fn(mkmap, vstring_str(line), source, first_line, context);
+	}
+	if (ferror(fp))
+		msg_fatal("read %s: %m", source);
+	if (fp != stdin)
+		fclose(fp);
+	vstring_free(line);
+	return (mkmap);
 }

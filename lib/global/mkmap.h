@@ -46,6 +46,18 @@ extern DICT *mkmap_dict(MKMAP *mkmap);
 extern void mkmap_close(MKMAP *mkmap);
 
 /*
+ * Build or update a table from a text source: the file named by the table
+ * (or standard input when incremental), read as logical lines; each line
+ * goes to entry_fn. The table is opened as the source file's owner
+ * (mkmap_begin_owner); the caller closes it and calls mkmap_end_owner().
+ */
+typedef void (*MKMAP_ENTRY_FN) (MKMAP *mkmap, char *line, const char *source,
+				        int lineno, void *context);
+extern MKMAP *mkmap_build(const char *type_name, int incremental, int as_owner,
+			          int inherit, int dict_flags,
+			          MKMAP_ENTRY_FN entry_fn, void *context);
+
+/*
  * Tables named on the command line, opened when first needed (fatal on
  * failure), in the order given.
  */
