@@ -19,7 +19,6 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,6 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "vstring.h"
-#include "readlline.h"
 #include "dict.h"
 #include "mail_conf.h"
 #include "mkmap.h"

@@ -17,7 +17,6 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +26,6 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "vstring.h"
-#include "readlline.h"
 #include "dict.h"
 #include "mail_conf.h"
 #include "mkmap.h"
