@@ -16,9 +16,11 @@
  * Postfix, a lookup or a dict_seq() step that finds an empty value is
  * logged as a table bug (it is still returned as found).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <errno.h>
 #include <fcntl.h>
 
@@ -366,4 +368,14 @@ dict_pattern_source(const char *type, const char *name, VSTRING *text,
 done:
 	myfree(copy);
 	return (fp);
+}
+
+/* Keyword test shared by the cidr, regexp and pcre table parsers. */
+int
+dict_keyword(const char *text, const char *word)
+{
+	size_t  len = strlen(word);
+
+	return (strncasecmp(text, word, len) == 0
+		&& !isalnum((unsigned char) text[len]));
 }

@@ -108,16 +108,6 @@ dict_cidr_add(DICT_CIDR *dc, int op, int lineno)
 	return (r);
 }
 
-/* A keyword ends where letters and digits end. */
-static int
-dict_cidr_keyword(const char *text, const char *word)
-{
-	size_t  len = strlen(word);
-
-	return (strncasecmp(text, word, len) == 0
-		&& !isalnum((unsigned char) text[len]));
-}
-
 /* Skip "!" (each one toggles negation) and white space after it. */
 static char *
 dict_cidr_negation(char *cp, int *negate)
@@ -144,7 +134,7 @@ dict_cidr_parse(DICT_CIDR *dc, char *line, int lineno, size_t *stack,
 	char   *value;
 	int     negate;
 
-	if (dict_cidr_keyword(line, "if")) {
+	if (dict_keyword(line, "if")) {
 		pat = dict_cidr_negation(line + 2 + strspn(line + 2, " \t"), &negate);
 		if (*pat == '\0') {
 			msg_warn("cidr map %s, line %d: no address pattern: "
@@ -162,7 +152,7 @@ dict_cidr_parse(DICT_CIDR *dc, char *line, int lineno, size_t *stack,
 		stack[(*depth)++] = dc->count - 1;
 		return;
 	}
-	if (dict_cidr_keyword(line, "endif")) {
+	if (dict_keyword(line, "endif")) {
 		if (line[5 + strspn(line + 5, " \t")] != '\0') {
 			msg_warn("cidr map %s, line %d: garbage after ENDIF: "
 				 "skipping this rule", name, lineno);

@@ -137,16 +137,6 @@ pat_add_rule(DICT_PAT *dp, int op, int lineno)
 	return (r);
 }
 
-/* A keyword ends where letters and digits end; case does not matter. */
-static int
-pat_keyword(const char *text, const char *word)
-{
-	size_t  len = strlen(word);
-
-	return (strncasecmp(text, word, len) == 0
-		&& !isalnum((unsigned char) text[len]));
-}
-
 /*
  * Take "/pattern/" at *pp (any delimiter; a backslash protects the next
  * character and stays in the pattern). Returns the pattern, NUL-
@@ -252,7 +242,7 @@ pat_parse_line(DICT_PAT *dp, char *p, int lineno, size_t *stack, size_t *depth)
 	PAT_RULE *r;
 
 	if (isalnum((unsigned char) *p)) {
-		if (pat_keyword(p, "endif")) {
+		if (dict_keyword(p, "endif")) {
 			p += 5;
 			PAT_SKIP_SPACE(p);
 			if (*depth == 0) {
@@ -267,7 +257,7 @@ pat_parse_line(DICT_PAT *dp, char *p, int lineno, size_t *stack, size_t *depth)
 			dp->rules[stack[--(*depth)]].endif = dp->count - 1;
 			return;
 		}
-		if (!pat_keyword(p, "if")) {
+		if (!dict_keyword(p, "if")) {
 			msg_warn("%s map %s, line %d: ignoring unrecognized request",
 				 type, name, lineno);
 			return;

@@ -68,4 +68,8 @@ extern DICT *dict_mem_alloc(const char *type, const char *name, int dict_flags);
 extern void dict_mem_enter(DICT *dict, const char *key, const char *value);
 extern int dict_mem_locate(DICT *dict, const char *key);
 
+/* Pattern-table syntax: text starts with keyword word ("if", "endif"),
+ * case-insensitive, ending where letters and digits end. */
+extern int dict_keyword(const char *text, const char *word);
+
 #endif
