@@ -95,9 +95,10 @@ extern const char *mail_conf_entry(const char *name, int *line);
 /* Names set in main.cf or by overrides, sorted. */
 extern ARGV *mail_conf_entry_names(void);
 /*
- * The unexpanded default of a known name (computed ones are computed);
- * NULL when the name is not known. mail_conf_default_error() says why a
- * computed default failed (NULL otherwise).
+ * The unexpanded default of a known name (computed ones are computed,
+ * and valid until the next reset or override); NULL when the name is not
+ * known. mail_conf_default_error() says why a computed default failed
+ * (NULL otherwise).
  */
 extern const char *mail_conf_default(const char *name);
 extern const char *mail_conf_default_error(void);

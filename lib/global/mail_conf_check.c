@@ -7,8 +7,10 @@
  *	user-defined name (referenced by some main.cf or master.cf value,
  *	or listed in smtpd_restriction_classes).
  *	mail_conf_services_load() reads master.cf for services and "-o"
- *	settings; mail_conf_scan() checks main.cf values and collects
- *	references; mail_conf_warn_unused() reports what nothing knows.
+ *	settings; mail_conf_scan() checks main.cf values, collects
+ *	references, and expands what Postfix expands when it starts (table
+ *	parameters set in main.cf, compatibility_level, the computed
+ *	defaults); mail_conf_warn_unused() reports what nothing knows.
  *
  * Errors: status -1 and a reason; warnings through msg_warn() in
  * Postfix's wording ("FILE: unused parameter: name=value", "FILE:

@@ -37,8 +37,9 @@ capture(int level, const char *text)
 static void
 fatal_cleanup(void)
 {
-	if (fatal_pipe >= 0)
-		(void) write(fatal_pipe, vstring_str(log_text), vstring_len(log_text));
+	if (fatal_pipe >= 0
+	    && write(fatal_pipe, vstring_str(log_text), vstring_len(log_text)) < 0)
+		abort();
 }
 
 /*
