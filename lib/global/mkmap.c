@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "dict.h"
 #include "mail_conf.h"
 #include "readlline.h"
+#include "vstream.h"
 #include "mkmap.h"
 
 struct MKMAP {
@@ -281,15 +283,29 @@ mkmap_list_dict(MKMAP_LIST *list, int i)
 int
 mkmap_stdin_key(VSTRING *key, void *context)
 {
-	int     ch;
+	static VSTREAM *in;
+	int     status;
 
 	(void) context;
-	VSTRING_RESET(key);
-	while ((ch = getchar()) != EOF && ch != '\n')
-		vstring_addch(key, ch);
-	if (ch == EOF && ferror(stdin))
+	if (in == NULL)
+		in = vstream_fdopen(0, O_RDONLY);
+
+	/*
+	 * Answer what was asked before waiting for more: flush the answers
+	 * only when no further key is already buffered, so that a pipeline
+	 * of keys costs one write per batch, and a dialogue still gets every
+	 * answer at once.
+	 */
+	if (vstream_peek(in) == 0)
+		mkmap_flush_stdout();
+	status = vstream_fgets_bound(in, key, (size_t) SSIZE_MAX);
+	if (vstream_ferror(in))
 		msg_fatal("read standard input: %m");
-	return (ch != EOF || vstring_len(key) > 0);
+	if (status == VSTREAM_GETS_EOF)
+		return (0);
+	if (vstring_len(key) > 0 && vstring_end(key)[-1] == '\n')
+		vstring_truncate(key, vstring_len(key) - 1);
+	return (1);
 }
 
 /*
@@ -369,8 +385,6 @@ mkmap_query_keys(MKMAP_LIST *list, MKMAP_KEY_FN next_key, void *context,
 			msg_fatal("table %s:%s: query error", dict_type(dict),
 				  dict_name(dict));
 		printf("%s%s%s\n", vstring_str(key), pr->sep, out);
-		/* Answer interactive use at once. */
-		mkmap_flush_stdout();
 		found = 1;
 	}
 	vstring_free(key);
