@@ -23,6 +23,12 @@ def test_commands_installed_in_sbin(postern):
         assert os.access(path, os.X_OK)
 
 
+def test_install_lays_out_every_directory(postern):
+    for d in ["sbin", "libexec/postern", "etc/postfix",
+              "share/man/man1", "share/man/man5", "share/man/man8"]:
+        assert (postern.prefix / d).is_dir(), f"{d} missing under the prefix"
+
+
 def test_config_files_installed_under_prefix(postern):
     etc = postern.prefix / "etc" / "postfix"
     assert (etc / "main.cf").read_text() == (SRCDIR / "conf/main.cf").read_text()
