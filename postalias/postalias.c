@@ -40,13 +40,6 @@
 		   | DICT_FLAG_DUP_REPLACE)
 #define NULL_FLAGS (DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL)
 
-typedef struct POSTALIAS_OPTS {
-	int     dict_flags;		/* FOLD_FIX, TRY*NULL, DUP_* */
-	int     incremental;		/* -i */
-	int     as_owner;		/* not -o */
-	int     inherit;		/* not -p */
-} POSTALIAS_OPTS;
-
 static void
 usage(const char *progname)
 {
@@ -61,7 +54,7 @@ usage(const char *progname)
  */
 static void
 postalias_signatures(MKMAP *mkmap, const char *type_name,
-		     const POSTALIAS_OPTS *opts)
+		     const MKMAP_CMD *opts)
 {
 	VSTRING *stamp = vstring_alloc(20);
 	int     flags;
@@ -108,7 +101,7 @@ postalias_entry(MKMAP *mkmap, char *line, const char *source, int lineno,
 
 /* Build or update one alias database. */
 static void
-postalias_build(const char *arg, const POSTALIAS_OPTS *opts)
+postalias_build(const char *arg, const MKMAP_CMD *opts)
 {
 	VSTRING *name_buf = vstring_alloc(100);
 	const char *type_name = mkmap_table_name(arg, name_buf);
@@ -139,15 +132,10 @@ postalias_build(const char *arg, const POSTALIAS_OPTS *opts)
 int
 main(int argc, char **argv)
 {
-	POSTALIAS_OPTS opts;
 	MKMAP_PRINT pr;
 	MKMAP_LIST *list;
 	const char *progname;
-	const char *config_dir = NULL;
-	const char *query = NULL;
-	const char *delete = NULL;
-	int     sequence = 0;
-	int     null_flags = NULL_FLAGS;
+	MKMAP_CMD cmd;
 	int     ch;
 	int     found;
 
@@ -158,101 +146,46 @@ main(int argc, char **argv)
 	if (getenv("MAIL_VERBOSE") != NULL)
 		msg_verbose = 1;
 
-	opts.dict_flags = DICT_FLAG_FOLD_FIX | DICT_FLAG_DUP_WARN;
-	opts.incremental = 0;
-	opts.as_owner = 1;
-	opts.inherit = 1;
+	mkmap_cmd_init(&cmd, NULL_FLAGS);
 
 	while ((ch = getopt(argc, argv, "c:d:finNopq:rsuvw")) > 0) {
-		switch (ch) {
-		case 'c':
-			config_dir = optarg;
-			break;
-		case 'd':
-			if (sequence || query || delete)
-				msg_fatal("specify only one of -s -q or -d");
-			delete = optarg;
-			break;
-		case 'f':
-			opts.dict_flags &= ~DICT_FLAG_FOLD_FIX;
-			break;
-		case 'i':
-			opts.incremental = 1;
-			break;
-		case 'n':
-			null_flags = DICT_FLAG_TRY0NULL;
-			break;
-		case 'N':
-			null_flags = DICT_FLAG_TRY1NULL;
-			break;
-		case 'o':
-			opts.as_owner = 0;
-			break;
-		case 'p':
-			opts.inherit = 0;
-			break;
-		case 'q':
-			if (sequence || query || delete)
-				msg_fatal("specify only one of -s -q or -d");
-			query = optarg;
-			break;
-		case 'r':
-			opts.dict_flags = (opts.dict_flags & ~DUP_FLAGS)
-				| DICT_FLAG_DUP_REPLACE;
-			break;
-		case 's':
-			if (query || delete)
-				msg_fatal("specify only one of -s or -q or -d");
-			sequence = 1;
-			break;
-		case 'u':
-			/* UTF-8 checks are off already; see the man page. */
-			break;
-		case 'v':
-			msg_verbose++;
-			break;
-		case 'w':
-			opts.dict_flags = (opts.dict_flags & ~DUP_FLAGS)
-				| DICT_FLAG_DUP_IGNORE;
-			break;
-		default:
+		if (!mkmap_cmd_option(&cmd, ch, optarg))
 			usage(progname);
-		}
 	}
 	if (optind >= argc)
 		usage(progname);
 
-	mail_conf_init(config_dir);
+	mail_conf_init(cmd.config_dir);
 
 	pr.sep = ":\t";
 	pr.decode = NULL;
 
-	if (query != NULL || delete != NULL || sequence) {
-		opts.dict_flags |= null_flags;
+	if (cmd.query != NULL || cmd.delete != NULL || cmd.sequence) {
+		cmd.dict_flags |= cmd.null_flags;
 		list = mkmap_list_create(argv + optind, argc - optind,
-					 delete ? O_RDWR : O_RDONLY,
-					 opts.dict_flags);
-		if (sequence) {
+					 cmd.delete ? O_RDWR : O_RDONLY,
+					 cmd.dict_flags);
+		if (cmd.sequence) {
 			(void) mkmap_dump(list, &pr);
 			found = 1;
-		} else if (delete != NULL && strcmp(delete, "-") == 0) {
+		} else if (cmd.delete != NULL && strcmp(cmd.delete, "-") == 0) {
 			found = mkmap_delete_keys(list, mkmap_stdin_key, NULL);
-		} else if (delete != NULL) {
-			found = mkmap_delete(list, delete);
-		} else if (strcmp(query, "-") == 0) {
+		} else if (cmd.delete != NULL) {
+			found = mkmap_delete(list, cmd.delete);
+		} else if (strcmp(cmd.query, "-") == 0) {
 			found = mkmap_query_keys(list, mkmap_stdin_key, NULL, &pr);
 		} else {
-			found = mkmap_query(list, query, &pr);
+			found = mkmap_query(list, cmd.query, &pr);
 		}
 		mkmap_list_free(list);
 		mkmap_flush_stdout();
 		exit(found ? 0 : 1);
 	}
 
-	if (!opts.incremental && null_flags != DICT_FLAG_TRY0NULL)
-		null_flags = DICT_FLAG_TRY1NULL;
-	opts.dict_flags |= null_flags;
+	if (!cmd.incremental && cmd.null_flags != DICT_FLAG_TRY0NULL)
+		cmd.null_flags = DICT_FLAG_TRY1NULL;
+	cmd.dict_flags |= cmd.null_flags;
 	for (; optind < argc; optind++)
-		postalias_build(argv[optind], &opts);
+		postalias_build(argv[optind], &cmd);
 	exit(0);
 }

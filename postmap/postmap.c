@@ -36,10 +36,7 @@
 
 /* What the command line asked for. */
 typedef struct POSTMAP_OPTS {
-	int     dict_flags;		/* FOLD_FIX, TRY*NULL, DUP_* */
-	int     incremental;		/* -i */
-	int     as_owner;		/* not -o */
-	int     inherit;		/* not -p */
+	const MKMAP_CMD *cmd;		/* options shared with postalias */
 	int     base64;			/* -F */
 	int     headers;		/* -h */
 	int     body;			/* -b */
@@ -99,22 +96,14 @@ postmap_build(const char *arg, const POSTMAP_OPTS *opts)
 	ctx.opts = opts;
 	ctx.value_buf = vstring_alloc(100);
 	ctx.why = vstring_alloc(100);
-	mkmap = mkmap_build(mkmap_table_name(arg, name_buf), opts->incremental,
-			    opts->as_owner, opts->inherit, opts->dict_flags,
+	mkmap = mkmap_build(mkmap_table_name(arg, name_buf), opts->cmd->incremental,
+			    opts->cmd->as_owner, opts->cmd->inherit, opts->cmd->dict_flags,
 			    postmap_entry, &ctx);
 	mkmap_close(mkmap);
 	mkmap_end_owner();
 	vstring_free(name_buf);
 	vstring_free(ctx.value_buf);
 	vstring_free(ctx.why);
-}
-
-/* Set the duplicate-key policy: the last option given wins. */
-static int
-postmap_dup_flags(int flags, int policy)
-{
-	return ((flags & ~(DICT_FLAG_DUP_WARN | DICT_FLAG_DUP_IGNORE
-			   | DICT_FLAG_DUP_REPLACE)) | policy);
 }
 
 int
@@ -125,11 +114,7 @@ main(int argc, char **argv)
 	MKMAP_LIST *list;
 	POSTMAP_MSG *msg = NULL;
 	const char *progname;
-	const char *config_dir = NULL;
-	const char *query = NULL;
-	const char *delete = NULL;
-	int     sequence = 0;
-	int     null_flags = DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL;
+	MKMAP_CMD cmd;
 	int     mime = 0;
 	int     ch;
 	int     found;
@@ -141,29 +126,18 @@ main(int argc, char **argv)
 	if (getenv("MAIL_VERBOSE") != NULL)
 		msg_verbose = 1;
 
-	opts.dict_flags = DICT_FLAG_FOLD_FIX | DICT_FLAG_DUP_WARN;
-	opts.incremental = 0;
-	opts.as_owner = 1;
-	opts.inherit = 1;
+	mkmap_cmd_init(&cmd, DICT_FLAG_TRY0NULL | DICT_FLAG_TRY1NULL);
+	opts.cmd = &cmd;
 	opts.base64 = 0;
 	opts.headers = 0;
 	opts.body = 0;
 
 	while ((ch = getopt(argc, argv, "bc:d:fFhimnNopq:rsuUvw")) > 0) {
+		if (mkmap_cmd_option(&cmd, ch, optarg))
+			continue;
 		switch (ch) {
 		case 'b':
 			opts.body = 1;
-			break;
-		case 'c':
-			config_dir = optarg;
-			break;
-		case 'd':
-			if (sequence || query || delete)
-				msg_fatal("specify only one of -s -q or -d");
-			delete = optarg;
-			break;
-		case 'f':
-			opts.dict_flags &= ~DICT_FLAG_FOLD_FIX;
 			break;
 		case 'F':
 			opts.base64 = 1;
@@ -171,51 +145,12 @@ main(int argc, char **argv)
 		case 'h':
 			opts.headers = 1;
 			break;
-		case 'i':
-			opts.incremental = 1;
-			break;
 		case 'm':
 			mime = 1;
-			break;
-		case 'n':
-			null_flags = DICT_FLAG_TRY0NULL;
-			break;
-		case 'N':
-			null_flags = DICT_FLAG_TRY1NULL;
-			break;
-		case 'o':
-			opts.as_owner = 0;
-			break;
-		case 'p':
-			opts.inherit = 0;
-			break;
-		case 'q':
-			if (sequence || query || delete)
-				msg_fatal("specify only one of -s -q or -d");
-			query = optarg;
-			break;
-		case 'r':
-			opts.dict_flags = postmap_dup_flags(opts.dict_flags,
-						      DICT_FLAG_DUP_REPLACE);
-			break;
-		case 's':
-			if (query || delete)
-				msg_fatal("specify only one of -s or -q or -d");
-			sequence = 1;
-			break;
-		case 'u':
-			/* UTF-8 checks are off already; see the man page. */
 			break;
 		case 'U':
 			msg_fatal("option -U (UTF-8 checks on -b/-h query keys) "
 				  "is not supported");
-		case 'v':
-			msg_verbose++;
-			break;
-		case 'w':
-			opts.dict_flags = postmap_dup_flags(opts.dict_flags,
-						      DICT_FLAG_DUP_IGNORE);
-			break;
 		default:
 			usage(progname);
 		}
@@ -223,29 +158,29 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		usage(progname);
 	if ((opts.headers || opts.body || mime)
-	    && (query == NULL || strcmp(query, "-") != 0))
+	    && (cmd.query == NULL || strcmp(cmd.query, "-") != 0))
 		msg_fatal("specify -b -h or -m only with \"-q -\"");
 	if (mime)
 		msg_fatal("option -m (MIME parsing for -b/-h) is not supported");
 
-	mail_conf_init(config_dir);
+	mail_conf_init(cmd.config_dir);
 
 	pr.sep = "\t";
 	pr.decode = opts.base64 ? postmap_decode_value : NULL;
 
-	if (query != NULL || delete != NULL || sequence) {
-		opts.dict_flags |= null_flags;
+	if (cmd.query != NULL || cmd.delete != NULL || cmd.sequence) {
+		cmd.dict_flags |= cmd.null_flags;
 		list = mkmap_list_create(argv + optind, argc - optind,
-					 delete ? O_RDWR : O_RDONLY,
-					 opts.dict_flags);
-		if (sequence) {
+					 cmd.delete ? O_RDWR : O_RDONLY,
+					 cmd.dict_flags);
+		if (cmd.sequence) {
 			(void) mkmap_dump(list, &pr);
 			found = 1;
-		} else if (delete != NULL && strcmp(delete, "-") == 0) {
+		} else if (cmd.delete != NULL && strcmp(cmd.delete, "-") == 0) {
 			found = mkmap_delete_keys(list, mkmap_stdin_key, NULL);
-		} else if (delete != NULL) {
-			found = mkmap_delete(list, delete);
-		} else if (strcmp(query, "-") == 0) {
+		} else if (cmd.delete != NULL) {
+			found = mkmap_delete(list, cmd.delete);
+		} else if (strcmp(cmd.query, "-") == 0) {
 			if (opts.headers || opts.body) {
 				msg = postmap_msg_create(stdin, opts.headers,
 							 opts.body);
@@ -257,7 +192,7 @@ main(int argc, char **argv)
 							 NULL, &pr);
 			}
 		} else {
-			found = mkmap_query(list, query, &pr);
+			found = mkmap_query(list, cmd.query, &pr);
 		}
 		mkmap_list_free(list);
 		mkmap_flush_stdout();
@@ -268,9 +203,9 @@ main(int argc, char **argv)
 	 * Build each table. A new table is written with NUL-terminated keys
 	 * and values unless -n says otherwise; an update follows the table.
 	 */
-	if (!opts.incremental && null_flags != DICT_FLAG_TRY0NULL)
-		null_flags = DICT_FLAG_TRY1NULL;
-	opts.dict_flags |= null_flags;
+	if (!cmd.incremental && cmd.null_flags != DICT_FLAG_TRY0NULL)
+		cmd.null_flags = DICT_FLAG_TRY1NULL;
+	cmd.dict_flags |= cmd.null_flags;
 	for (; optind < argc; optind++)
 		postmap_build(argv[optind], &opts);
 	exit(0);

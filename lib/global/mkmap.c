@@ -516,3 +516,85 @@ mkmap_build(const char *type_name, int incremental, int as_owner, int inherit,
 	vstring_free(line);
 	return (mkmap);
 }
+
+/* Defaults shared by postmap and postalias. */
+void
+mkmap_cmd_init(MKMAP_CMD *cmd, int null_flags)
+{
+	cmd->config_dir = NULL;
+	cmd->query = NULL;
+	cmd->delete = NULL;
+	cmd->sequence = 0;
+	cmd->null_flags = null_flags;
+	cmd->dict_flags = DICT_FLAG_FOLD_FIX | DICT_FLAG_DUP_WARN;
+	cmd->incremental = 0;
+	cmd->as_owner = 1;
+	cmd->inherit = 1;
+}
+
+/* Set the duplicate-key policy: the last option given wins. */
+static void
+mkmap_cmd_dup_policy(MKMAP_CMD *cmd, int policy)
+{
+	cmd->dict_flags = (cmd->dict_flags & ~(DICT_FLAG_DUP_WARN
+			| DICT_FLAG_DUP_IGNORE | DICT_FLAG_DUP_REPLACE)) | policy;
+}
+
+/* One getopt() option both commands accept; 0 when not one of them. */
+int
+mkmap_cmd_option(MKMAP_CMD *cmd, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c':
+		cmd->config_dir = arg;
+		break;
+	case 'd':
+		if (cmd->sequence || cmd->query || cmd->delete)
+			msg_fatal("specify only one of -s -q or -d");
+		cmd->delete = arg;
+		break;
+	case 'f':
+		cmd->dict_flags &= ~DICT_FLAG_FOLD_FIX;
+		break;
+	case 'i':
+		cmd->incremental = 1;
+		break;
+	case 'n':
+		cmd->null_flags = DICT_FLAG_TRY0NULL;
+		break;
+	case 'N':
+		cmd->null_flags = DICT_FLAG_TRY1NULL;
+		break;
+	case 'o':
+		cmd->as_owner = 0;
+		break;
+	case 'p':
+		cmd->inherit = 0;
+		break;
+	case 'q':
+		if (cmd->sequence || cmd->query || cmd->delete)
+			msg_fatal("specify only one of -s -q or -d");
+		cmd->query = arg;
+		break;
+	case 'r':
+		mkmap_cmd_dup_policy(cmd, DICT_FLAG_DUP_REPLACE);
+		break;
+	case 's':
+		if (cmd->query || cmd->delete)
+			msg_fatal("specify only one of -s or -q or -d");
+		cmd->sequence = 1;
+		break;
+	case 'u':
+		/* UTF-8 checks are off already; see the man pages. */
+		break;
+	case 'v':
+		msg_verbose++;
+		break;
+	case 'w':
+		mkmap_cmd_dup_policy(cmd, DICT_FLAG_DUP_IGNORE);
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}

@@ -106,4 +106,24 @@ extern int mkmap_dump(MKMAP_LIST *list, const MKMAP_PRINT *pr);
 /* Flush standard output; fatal on a write error. */
 extern void mkmap_flush_stdout(void);
 
+/*
+ * Command-line state that postmap and postalias share, and the options
+ * both accept: -c -d -f -i -n -N -o -p -q -r -s -u -v -w.
+ * mkmap_cmd_option() returns 1 when it handled the option.
+ */
+typedef struct MKMAP_CMD {
+	const char *config_dir;		/* -c */
+	const char *query;		/* -q key */
+	const char *delete;		/* -d key */
+	int     sequence;		/* -s */
+	int     null_flags;		/* -n/-N: DICT_FLAG_TRY*NULL */
+	int     dict_flags;		/* FOLD_FIX (-f), DUP_* (-r/-w) */
+	int     incremental;		/* -i */
+	int     as_owner;		/* not -o */
+	int     inherit;		/* not -p */
+} MKMAP_CMD;
+
+extern void mkmap_cmd_init(MKMAP_CMD *cmd, int null_flags);
+extern int mkmap_cmd_option(MKMAP_CMD *cmd, int ch, const char *arg);
+
 #endif
