@@ -182,9 +182,7 @@ main(int argc, char **argv)
 		exit(found ? 0 : 1);
 	}
 
-	if (!cmd.incremental && cmd.null_flags != DICT_FLAG_TRY0NULL)
-		cmd.null_flags = DICT_FLAG_TRY1NULL;
-	cmd.dict_flags |= cmd.null_flags;
+	mkmap_cmd_build_flags(&cmd);
 	for (; optind < argc; optind++)
 		postalias_build(argv[optind], &cmd);
 	exit(0);

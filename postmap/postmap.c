@@ -199,13 +199,8 @@ main(int argc, char **argv)
 		exit(found ? 0 : 1);
 	}
 
-	/*
-	 * Build each table. A new table is written with NUL-terminated keys
-	 * and values unless -n says otherwise; an update follows the table.
-	 */
-	if (!cmd.incremental && cmd.null_flags != DICT_FLAG_TRY0NULL)
-		cmd.null_flags = DICT_FLAG_TRY1NULL;
-	cmd.dict_flags |= cmd.null_flags;
+	/* Build each table. */
+	mkmap_cmd_build_flags(&cmd);
 	for (; optind < argc; optind++)
 		postmap_build(argv[optind], &opts);
 	exit(0);

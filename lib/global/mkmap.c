@@ -598,3 +598,15 @@ mkmap_cmd_option(MKMAP_CMD *cmd, int ch, const char *arg)
 	}
 	return (1);
 }
+
+/*
+ * A new table is written with NUL-terminated keys and values unless -n
+ * says otherwise; an update (-i) follows what the table already holds.
+ */
+void
+mkmap_cmd_build_flags(MKMAP_CMD *cmd)
+{
+	if (!cmd->incremental && cmd->null_flags != DICT_FLAG_TRY0NULL)
+		cmd->null_flags = DICT_FLAG_TRY1NULL;
+	cmd->dict_flags |= cmd->null_flags;
+}

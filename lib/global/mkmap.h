@@ -125,5 +125,7 @@ typedef struct MKMAP_CMD {
 
 extern void mkmap_cmd_init(MKMAP_CMD *cmd, int null_flags);
 extern int mkmap_cmd_option(MKMAP_CMD *cmd, int ch, const char *arg);
+/* dict_flags for building: NUL-terminated keys unless -n, or an update. */
+extern void mkmap_cmd_build_flags(MKMAP_CMD *cmd);
 
 #endif
