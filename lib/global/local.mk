@@ -28,4 +28,6 @@ include $(srcdir)/lib/global/master.mk
 include $(srcdir)/lib/global/queue.mk
 include $(srcdir)/lib/global/addr.mk
 include $(srcdir)/lib/global/match.mk
+include $(srcdir)/lib/global/server.mk
+include $(srcdir)/lib/global/cleanup.mk
 include $(srcdir)/lib/global/mkmap.mk

@@ -120,10 +120,13 @@ class Instance:
         self._procs = []
         for d in (self.config_dir, self.queue_dir, self.data_dir):
             d.mkdir(parents=True)
-        user = pwd.getpwuid(os.getuid())
-        group = grp.getgrgid(os.getgid())
-        self.user = user.pw_name
-        self.group = group.gr_name
+        if os.getuid() == 0:
+            # As root, daemons drop to the unprivileged mail_owner, as on a
+            # real system (.ci/run creates postfix/postdrop when missing).
+            self.user, self.group = "postfix", "postdrop"
+        else:
+            self.user = pwd.getpwuid(os.getuid()).pw_name
+            self.group = grp.getgrgid(os.getgid()).gr_name
         shipped = (SRCDIR / "conf" / "main.cf").read_text()
         self.write_main_cf(shipped + "\n" + self.local_settings())
         self.write_master_cf((SRCDIR / "conf" / "master.cf").read_text()
@@ -140,6 +143,8 @@ class Instance:
                 f"inet_interfaces = 127.0.0.1\n"
                 f"inet_protocols = ipv4\n"
                 f"myhostname = postern.test\n"
+                f"daemon_directory = {self.postern.prefix}/libexec/postern\n"
+                f"command_directory = {self.postern.prefix}/sbin\n"
                 f"maillog_file = {self.maillog}\n"
                 f"maillog_file_prefixes = {self.root}\n")
 
@@ -201,11 +206,21 @@ def postern(tmp_path_factory):
     return Postern(prefix, cfg)
 
 
+def instance_root():
+    """A fresh directory for an instance.  Outside pytest's 0700 tmp tree
+    so that, under root, mail_owner can reach the queue through it."""
+    root = Path(tempfile.mkdtemp(prefix="postern-inst-"))
+    root.chmod(0o755)
+    return root
+
+
 @pytest.fixture
-def instance(postern, tmp_path):
-    inst = Instance(postern, tmp_path / "instance")
+def instance(postern):
+    root = instance_root()
+    inst = Instance(postern, root / "instance")
     yield inst
     inst.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+# cleanup/local.mk: cleanup(8) - to be filled in

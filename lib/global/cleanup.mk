@@ -1,0 +1,1 @@
+# lib/global/cleanup.mk: cleanup client and record streams (helper H5) - to be filled in

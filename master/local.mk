@@ -1,0 +1,1 @@
+# master/local.mk: master(8) - to be filled in

@@ -1,0 +1,1 @@
+# postfix/local.mk: postfix(1) - to be filled in

@@ -1,0 +1,1 @@
+# postlogd/local.mk: postlogd(8) - to be filled in

@@ -1,0 +1,1 @@
+# smtpd/check.mk: smtpd(8) restrictions - to be filled in

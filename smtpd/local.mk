@@ -1,0 +1,1 @@
+# smtpd/local.mk: smtpd(8) session - to be filled in
