@@ -33,17 +33,19 @@
  *     switch to mail_owner (fatal: "mail_owner NAME: no such user" or
  *     "mail_owner must not be root ..."); not root: keeps its ids.
  *     MAIL_SERVER_PRIVILEGED keeps root (local, pipe), -u notwithstanding.
+ *     Not root, -c is skipped (logged with -v): a user cannot chroot.
  *  7. calls MAIL_SERVER_POST_INIT(service, argv).
- *  8. serves until max_use requests/connections (0: unlimited; the
+ *  8. reads max_use and max_idle (so init functions may override them)
+ *     and serves until max_use requests/connections (0: unlimited; the
  *     -o max_use override applies), until max_idle seconds pass with
- *     nothing to do (not for MAIL_SERVER_SOLITARY/resident trigger
- *     servers, which master wakes), or until master goes away; then
+ *     nothing to do (MAIL_SERVER_SOLITARY daemons ignore both limits:
+ *     qmgr stays resident), or until master goes away; then
  *     calls MAIL_SERVER_EXIT() and exits 0.
  *
  * Kinds:
  *	single_server_main() one connection at a time: accept, report
  *		busy, call service(stream, service, argv), close the
- *		stream unless the service did, report available. For
+ *		stream (services never close it), report available. For
  *		"pass" services the accepted connection carries a
  *		descriptor (unix_recv_fd) and that descriptor is served.
  *		smtpd, cleanup, local, smtp.
