@@ -414,9 +414,9 @@ put_bytes(QFILE *qf, const unsigned char *data, size_t len)
 	return (0);
 }
 
-/* Encode a record header into hdr; returns its length. */
-static size_t
-encode_header(unsigned char *hdr, int type, size_t len)
+/* Encode a record header into hdr; returns its length (qfile.h). */
+size_t
+qfile_rec_header(unsigned char *hdr, int type, size_t len)
 {
 	size_t  n = 0;
 
@@ -461,7 +461,7 @@ qfile_write_rec(QFILE *qf, int type, const void *data, size_t len)
 		return (QFILE_ERR_IO);
 	}
 	qf->rec_offset = qfile_tell(qf);
-	hlen = encode_header(hdr, type, len);
+	hlen = qfile_rec_header(hdr, type, len);
 	if ((st = put_bytes(qf, hdr, hlen)) != 0
 	    || (st = put_bytes(qf, data, len)) != 0)
 		return (st);
@@ -568,7 +568,7 @@ qfile_update(QFILE *qf, off_t offset, int type, const void *data, size_t len)
 	if (drop_read_buffer(qf) < 0)
 		return (QFILE_ERR_IO);
 	/* Same type and same canonical length: the header bytes are equal. */
-	hlen = encode_header(want, type, len);
+	hlen = qfile_rec_header(want, type, len);
 	if ((st = pread_all(qf->fd, have, hlen, offset)) < 0)
 		return (QFILE_ERR_IO);
 	if (st == 0 || memcmp(want, have, hlen) != 0) {

@@ -90,6 +90,13 @@ typedef struct QFILE QFILE;
  * readers and writers of a file must use the same value.
  */
 extern QFILE *qfile_open(int fd, int flags, size_t max_rec_len);
+
+/*
+ * Encode the type byte and length of a record into hdr (at least
+ * 1 + QFILE_LEN_BYTES_MAX bytes); returns the header size. For writers
+ * that stream records elsewhere (rec_stream.c).
+ */
+extern size_t qfile_rec_header(unsigned char *hdr, int type, size_t len);
 /* Read a memory image (not copied; it must outlive the QFILE). */
 extern QFILE *qfile_open_mem(const void *data, size_t len, size_t max_rec_len);
 extern int qfile_close(QFILE *qf);

@@ -4,9 +4,8 @@
  * See rec_stream.h. The length field is the one qfile.h documents:
  * unsigned, 7 bits per byte, least significant group first, 0x80 on every
  * byte but the last, canonical (no trailing zero group), at most
- * QFILE_LEN_BYTES_MAX bytes. qfile.c keeps its encoder private, so the
- * two small functions below implement the same documented format; the
- * unit tests check that both produce identical bytes.
+ * QFILE_LEN_BYTES_MAX bytes; the header encoder is qfile's own
+ * (qfile_rec_header), so both always write identical bytes.
  */
 #include <stdint.h>
 
@@ -18,23 +17,6 @@
 #include "rec_stream.h"
 
 #define REC_STREAM_CHUNK	8192	/* read data in pieces this big */
-
-/* Encode the record header (type + length); returns its size. */
-static size_t
-rec_stream_header(unsigned char *hdr, int type, size_t len)
-{
-	size_t  n = 0;
-
-	hdr[n++] = (unsigned char) type;
-	do {
-		hdr[n] = (unsigned char) (len & 0x7f);
-		len >>= 7;
-		if (len != 0)
-			hdr[n] |= 0x80;
-		n++;
-	} while (len != 0);
-	return (n);
-}
 
 int
 rec_stream_put(VSTREAM *fp, int type, const void *data, size_t len)
@@ -48,7 +30,7 @@ rec_stream_put(VSTREAM *fp, int type, const void *data, size_t len)
 			  (unsigned) type & 0xff);
 	if (len > QFILE_REC_LEN_LIMIT)
 		return (QFILE_ERR_LEN_LIMIT);
-	hlen = rec_stream_header(hdr, type, len);
+	hlen = qfile_rec_header(hdr, type, len);
 	vstream_request_begin(fp);
 	ok = vstream_fwrite(fp, hdr, hlen) == (ssize_t) hlen
 	    && (len == 0 || vstream_fwrite(fp, data, len) == (ssize_t) len);
