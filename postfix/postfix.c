@@ -48,6 +48,7 @@
 #include "proc.h"
 #include "spawn.h"
 #include "mail_conf.h"
+#include "postlog_client.h"
 #include "postfix.h"
 
 extern char **environ;
@@ -151,17 +152,12 @@ load_env(POSTFIX_ENV *env, int verbose)
 static void
 check_maillog_file(const char *path)
 {
-	char   *saved = mystrdup(mail_conf_str("maillog_file_prefixes"));
-	char   *bp = saved;
-	char   *prefix;
-	int     ok = 0;
+	VSTRING *why = vstring_alloc(100);
 
-	while (!ok && (prefix = mystrtok(&bp, CHARS_COMMA_SP)) != NULL)
-		ok = (strncmp(path, prefix, strlen(prefix)) == 0);
-	myfree(saved);
-	if (!ok)
-		msg_fatal("maillog_file value '%s' does not match any prefix in "
-			  "maillog_file_prefixes", path);
+	if (postlog_path_allowed(path, mail_conf_str("maillog_file_prefixes"),
+				 why) < 0)
+		msg_fatal("%s", vstring_str(why));
+	vstring_free(why);
 }
 
 /* From here on, messages go to stderr and the log, as the script's do. */

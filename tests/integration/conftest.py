@@ -127,6 +127,11 @@ class Instance:
         else:
             self.user = pwd.getpwuid(os.getuid()).pw_name
             self.group = grp.getgrgid(os.getgid()).gr_name
+        # data_directory as `postfix check` wants it: mail_owner's, 0700.
+        if os.getuid() == 0:
+            owner = pwd.getpwnam(self.user)
+            os.chown(self.data_dir, owner.pw_uid, owner.pw_gid)
+        self.data_dir.chmod(0o700)
         shipped = (SRCDIR / "conf" / "main.cf").read_text()
         self.write_main_cf(shipped + "\n" + self.local_settings())
         self.write_master_cf((SRCDIR / "conf" / "master.cf").read_text()
