@@ -6,7 +6,7 @@
  *
  * The protocol (cleanup(8) serves it, this module is the only client):
  *
- *  1. The client connects to "private/cleanup" (relative to
+ *  1. The client connects to "public/cleanup" (relative to
  *     queue_directory; every daemon runs with that as its cwd).
  *  2. cleanup -> client, attr0: "queue_id" (str). cleanup has already
  *     created the queue file in incoming/ under that ID.
@@ -60,7 +60,7 @@
 #include <stddef.h>
 #include "vstring.h"
 
-#define CLEANUP_SERVICE		"cleanup"	/* private/cleanup */
+#define CLEANUP_SERVICE		"cleanup"	/* public/cleanup, as Postfix */
 
 /* Client flags. */
 #define CLEANUP_FLAG_NONE	0
