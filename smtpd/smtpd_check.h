@@ -15,9 +15,10 @@
  * and smtpd_check_client/helo/mail only answer OK.
  *
  *	smtpd_check_init() reads every restriction parameter from mail_conf
- *		and opens the tables they name; runs before chroot. A bad
- *		restriction name is fatal ("unknown smtpd restriction:
- *		NAME"), as in Postfix.
+ *		and opens the tables they name; runs before chroot. As in
+ *		Postfix 3.7, an unknown restriction name is found when it is
+ *		evaluated: a warning and "451 4.3.5 Server configuration
+ *		error"; a configuration without relay control is fatal.
  *	smtpd_check_client/helo/mail/rcpt/etrn/data/eod() one stage each.
  *		They return SMTPD_CHECK_OK or a decision with the complete
  *		SMTP reply in "reply" (e.g. "554 5.7.1 <u@example.com>:
