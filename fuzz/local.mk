@@ -32,3 +32,5 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf fuzz/obj fuzz/bin fuzz/corpus
 .PHONY: fuzz-build fuzz-smoke clean-fuzz
+# smtpd's parser and DATA machine live outside the libraries.
+fuzz/bin/fuzz_smtpd: fuzz/obj/smtpd/smtpd_cmd.o fuzz/obj/smtpd/smtpd_data.o
