@@ -8,7 +8,9 @@
  * lib/global/mail_server.c the child side. Nothing else may depend on it.
  *
  * Descriptors a child inherits (everything else is closed):
- *	0, 1, 2			/dev/null (stderr kept with master -d)
+ *	0, 1, 2			master's own: /dev/null unless master runs with
+ *				-d (stderr), -s or -i (stdout, for
+ *				maillog_file = /dev/stdout)
  *	MASTER_STATUS_FD	write end of the service's status pipe
  *	MASTER_LISTEN_FD ..	MASTER_LISTEN_FD + count - 1: the listening
  *				sockets (or fifo) of the service, in the
