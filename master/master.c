@@ -44,6 +44,7 @@
 #include "priv.h"
 #include "proc.h"
 #include "mail_conf.h"
+#include "postlog_client.h"
 #include "master.h"
 
 #define MASTER_INIT_TIMEOUT	60	/* seconds "master -w" waits */
@@ -163,24 +164,6 @@ master_init_done(void)
 	}
 }
 
-/* Does path start with one of the maillog_file_prefixes? */
-static int
-master_logfile_allowed(const char *path)
-{
-	char   *saved = mystrdup(mail_conf_str("maillog_file_prefixes"));
-	char   *bp = saved;
-	char   *prefix;
-	int     ok = 0;
-
-	while ((prefix = mystrtok(&bp, CHARS_COMMA_SP)) != NULL)
-		if (strncmp(path, prefix, strlen(prefix)) == 0) {
-			ok = 1;
-			break;
-		}
-	myfree(saved);
-	return (ok);
-}
-
 /*
  * Log as "syslog_name/master": to maillog_file when it is set (appended
  * directly: master is never chrooted), else to syslog; with -d (and before
@@ -197,9 +180,8 @@ master_log_init(void)
 	VSTRING *why = vstring_alloc(100);
 	int     facility;
 
-	if (*logfile && !master_logfile_allowed(logfile)) {
-		vstring_sprintf(why, "maillog_file value '%s' does not match any "
-				"prefix in maillog_file_prefixes", logfile);
+	if (*logfile && postlog_path_allowed(logfile,
+				mail_conf_str("maillog_file_prefixes"), why) < 0) {
 		if (!initialized)
 			msg_fatal("%s", vstring_str(why));
 		msg_warn("%s -- keeping the current logging", vstring_str(why));
