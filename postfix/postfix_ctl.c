@@ -94,6 +94,25 @@ master_running(const POSTFIX_ENV *env)
 	return (status != 0);
 }
 
+/*
+ * Read master.pid. A master that has just taken the lock may not have
+ * written its pid yet (start-fg has no -w handshake): an empty file is
+ * read again for up to PID_WAIT_MS.
+ */
+#define PID_WAIT_MS	2000
+
+static ssize_t
+read_pid_text(int fd, char *buf, size_t size)
+{
+	long long deadline = monotonic_ms() + PID_WAIT_MS;
+	ssize_t n;
+
+	while ((n = pread(fd, buf, size - 1, 0)) == 0
+	       && monotonic_ms() < deadline)
+		(void) poll((struct pollfd *) 0, 0, 10);
+	return (n);
+}
+
 /* The master's process ID from master.pid; 0 with a warning when none. */
 static long
 master_pid(const POSTFIX_ENV *env)
@@ -113,7 +132,7 @@ master_pid(const POSTFIX_ENV *env)
 				env->pid_dir);
 	if ((fd = open(vstring_str(path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		msg_warn("open %s: %s", vstring_str(path), strerror(errno));
-	} else if ((n = read(fd, buf, sizeof(buf) - 1)) < 0) {
+	} else if ((n = read_pid_text(fd, buf, sizeof(buf))) < 0) {
 		msg_warn("read %s: %s", vstring_str(path), strerror(errno));
 	} else {
 		buf[n] = 0;

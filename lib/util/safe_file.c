@@ -445,8 +445,9 @@ open_lock_write_pid(int fd, long pid, VSTRING *why)
 
 	len = snprintf(buf, sizeof(buf), "%*ld\n", 32, pid);
 	errno = 0;
-	if (ftruncate(fd, 0) < 0
-	    || pwrite(fd, buf, (size_t) len, 0) != (ssize_t) len) {
+	/* Write first, then cut: a reader never sees an empty file. */
+	if (pwrite(fd, buf, (size_t) len, 0) != (ssize_t) len
+	    || ftruncate(fd, (off_t) len) < 0) {
 		if (errno == 0)
 			errno = EIO;
 		why_set(why, "cannot write process ID to lock file: %s",

@@ -78,7 +78,11 @@ def owner_uid(inst):
 
 
 def master_pid(inst):
-    return int((inst.queue_dir / "pid" / "master.pid").read_text().strip())
+    """The pid in master.pid; a master that just took the lock may not
+    have written it yet, so wait for it."""
+    path = inst.queue_dir / "pid" / "master.pid"
+    return int(wait_for(lambda: path.read_text().strip(), timeout=10,
+                        what=f"a process ID in {path}"))
 
 
 class Pf:
