@@ -156,6 +156,28 @@ cleanup_attr(CLEANUP_STATE *state, const char *data, size_t len)
 	cleanup_out_rec(state, REC_TYPE_ATTR, data, len);
 }
 
+/* Records both sections take (ATTR and recipients); 0 for any other. */
+static int
+cleanup_rcpt_or_attr(CLEANUP_STATE *state, int type, const char *data,
+		     size_t len)
+{
+	switch (type) {
+	case REC_TYPE_ATTR:
+		cleanup_attr(state, data, len);
+		return (1);
+	case REC_TYPE_ORCPT:
+	case REC_TYPE_DSN_ORCPT:
+	case REC_TYPE_DSN_NOTIFY:
+		cleanup_rcpt_field(state, type, data, len);
+		return (1);
+	case REC_TYPE_RCPT:
+		cleanup_rcpt(state, data, len);
+		return (1);
+	default:
+		return (0);
+	}
+}
+
 void
 cleanup_envelope(CLEANUP_STATE *state, int type, const char *data,
 		 size_t len)
@@ -172,20 +194,9 @@ cleanup_envelope(CLEANUP_STATE *state, int type, const char *data,
 			cleanup_out_rec(state, type, data, len);
 		}
 		break;
-	case REC_TYPE_ATTR:
-		cleanup_attr(state, data, len);
-		break;
 	case REC_TYPE_DSN_ENVID:
 	case REC_TYPE_DSN_RET:
 		cleanup_out_rec(state, type, data, len);
-		break;
-	case REC_TYPE_ORCPT:
-	case REC_TYPE_DSN_ORCPT:
-	case REC_TYPE_DSN_NOTIFY:
-		cleanup_rcpt_field(state, type, data, len);
-		break;
-	case REC_TYPE_RCPT:
-		cleanup_rcpt(state, data, len);
 		break;
 	case REC_TYPE_MESSAGE:
 		if (state->rcpt_pending)
@@ -196,8 +207,9 @@ cleanup_envelope(CLEANUP_STATE *state, int type, const char *data,
 		state->data_offset = qfile_tell(state->qf);
 		break;
 	default:
-		cleanup_bad(state, "unexpected %s record in envelope",
-			    rec_type_name(type));
+		if (!cleanup_rcpt_or_attr(state, type, data, len))
+			cleanup_bad(state, "unexpected %s record in envelope",
+				    rec_type_name(type));
 		break;
 	}
 }
@@ -206,21 +218,7 @@ void
 cleanup_extracted(CLEANUP_STATE *state, int type, const char *data,
 		  size_t len)
 {
-	switch (type) {
-	case REC_TYPE_ATTR:
-		cleanup_attr(state, data, len);
-		break;
-	case REC_TYPE_ORCPT:
-	case REC_TYPE_DSN_ORCPT:
-	case REC_TYPE_DSN_NOTIFY:
-		cleanup_rcpt_field(state, type, data, len);
-		break;
-	case REC_TYPE_RCPT:
-		cleanup_rcpt(state, data, len);
-		break;
-	default:
+	if (!cleanup_rcpt_or_attr(state, type, data, len))
 		cleanup_bad(state, "unexpected %s record after message content",
 			    rec_type_name(type));
-		break;
-	}
 }

@@ -169,6 +169,27 @@ qdir_uid(const POSTFIX_ENV *env, const QDIR *qd)
 	return (qd->owner == QDIR_ROOT ? env->root_uid : env->owner_uid);
 }
 
+/* The path of a queue directory: the first table entry is the queue itself. */
+static void
+qdir_path(VSTRING *path, const POSTFIX_ENV *env, const QDIR *qd)
+{
+	if (qd == qdirs)
+		vstring_strcpy(path, env->queue_dir);
+	else
+		vstring_sprintf(path, "%s/%s", env->queue_dir, qd->name);
+}
+
+/* Open a queue directory (its path left in path); -1 and a warning. */
+static int
+open_qdir(VSTRING *path, const POSTFIX_ENV *env, const QDIR *qd,
+	  struct stat *st)
+{
+	qdir_path(path, env, qd);
+	/* Only the queue directory itself may be reached through a link. */
+	return (open_dir(vstring_str(path), qd == qdirs ? DIR_FOLLOW
+			 : DIR_NOFOLLOW, st));
+}
+
 /* Set owner (as root), group (gid != -1, as root) and mode; 0 or -1. */
 static int
 set_dir(int fd, const char *path, const POSTFIX_ENV *env, uid_t uid,
@@ -231,10 +252,7 @@ postfix_dirs_create(const POSTFIX_ENV *env)
 	gid_t   gid;
 
 	for (qd = qdirs; qd < qdirs + QDIR_COUNT; qd++) {
-		if (strcmp(qd->name, ".") == 0)
-			vstring_strcpy(path, env->queue_dir);
-		else
-			vstring_sprintf(path, "%s/%s", env->queue_dir, qd->name);
+		qdir_path(path, env, qd);
 		gid = qd->setgid ? env->setgid_gid : (gid_t) -1;
 		if (make_dir(vstring_str(path), qd == qdirs ? DIR_FOLLOW : DIR_NOFOLLOW,
 			     env, qdir_uid(env, qd), gid, qd->mode) < 0)
@@ -324,11 +342,7 @@ postfix_dirs_warn(const POSTFIX_ENV *env)
 	ctx.env = env;
 	ctx.count = 0;
 	for (qd = qdirs; qd < qdirs + QDIR_COUNT; qd++) {
-		if (qd == qdirs)
-			vstring_strcpy(path, env->queue_dir);
-		else
-			vstring_sprintf(path, "%s/%s", env->queue_dir, qd->name);
-		if ((fd = open_dir(vstring_str(path), qd == qdirs, &st)) < 0) {
+		if ((fd = open_qdir(path, env, qd, &st)) < 0) {
 			ctx.count++;
 			continue;
 		}
@@ -426,11 +440,7 @@ postfix_dirs_set_permissions(const POSTFIX_ENV *env)
 	ctx.env = env;
 	ctx.errors = 0;
 	for (qd = qdirs; qd < qdirs + QDIR_COUNT; qd++) {
-		if (qd == qdirs)
-			vstring_strcpy(path, env->queue_dir);
-		else
-			vstring_sprintf(path, "%s/%s", env->queue_dir, qd->name);
-		if ((fd = open_dir(vstring_str(path), qd == qdirs, &st)) < 0) {
+		if ((fd = open_qdir(path, env, qd, &st)) < 0) {
 			ctx.errors++;
 			continue;
 		}

@@ -5,6 +5,7 @@ smtpd_smtpd_SOURCES = smtpd/smtpd.c smtpd/smtpd.h \
 	smtpd/smtpd_cmd.c smtpd/smtpd_cmd.h \
 	smtpd/smtpd_data.c smtpd/smtpd_data.h \
 	smtpd/smtpd_reply.c smtpd/smtpd_peer.c smtpd/smtpd_xclient.c \
+	smtpd/smtpd_dsn.c smtpd/smtpd_dsn.h \
 	smtpd/smtpd_trans.c \
 	smtpd/smtpd_check.c smtpd/smtpd_check.h
 smtpd_smtpd_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/smtpd

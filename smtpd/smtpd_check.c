@@ -312,51 +312,51 @@ session_check(const SMTPD_CHECK_ARGS *args, int force)
 	vstring_free(key);
 }
 
+/*
+ * run_list - one restriction list, starting from the defer_if_permit
+ * state (dip) the earlier stages left; what it leaves is saved in
+ * *dip_out for the later stages (when not NULL)
+ */
 static int
-stage_client(CHK_STATE *state)
+run_list(CHK_STATE *state, ARGV *list, int dip, const char *reply_name,
+	 const char *reply_class, const char *def_acl, int *dip_out)
 {
 	int	status = CHK_DUNNO;
 
-	session_dip.active = 0;
+	session_dip.active = dip;
 	stage_reset(state);
-	if (client_list->len)
-		status = chk_generic(state, client_list,
-				     vstring_str(state->namaddr), CHK_NAME_CLIENT,
-				     "check_client_access");
-	dip_client = session_dip.active;
+	if (list->len)
+		status = chk_generic(state, list, reply_name, reply_class,
+				     def_acl);
+	if (dip_out != NULL)
+		*dip_out = session_dip.active;
 	return (status);
+}
+
+static int
+stage_client(CHK_STATE *state)
+{
+	return (run_list(state, client_list, 0, vstring_str(state->namaddr),
+			 CHK_NAME_CLIENT, "check_client_access", &dip_client));
 }
 
 static int
 stage_helo(CHK_STATE *state)
 {
-	int	status = CHK_DUNNO;
-
 	if (state->helo_name == NULL)
 		return (CHK_DUNNO);
-	session_dip.active = dip_client;
-	stage_reset(state);
-	if (helo_list->len)
-		status = chk_generic(state, helo_list, state->helo_name,
-				     CHK_NAME_HELO, "check_helo_access");
-	dip_helo = session_dip.active;
-	return (status);
+	return (run_list(state, helo_list, dip_client, state->helo_name,
+			 CHK_NAME_HELO, "check_helo_access", &dip_helo));
 }
 
 static int
 stage_mail(CHK_STATE *state)
 {
-	int	status = CHK_DUNNO;
-
 	if (state->sender == NULL)
 		return (CHK_DUNNO);
-	session_dip.active = dip_client | dip_helo;
-	stage_reset(state);
-	if (mail_list->len)
-		status = chk_generic(state, mail_list, state->sender,
-				     CHK_NAME_SENDER, "check_sender_access");
-	dip_sender = session_dip.active;
-	return (status);
+	return (run_list(state, mail_list, dip_client | dip_helo,
+			 state->sender, CHK_NAME_SENDER, "check_sender_access",
+			 &dip_sender));
 }
 
 /* defer_if_permitted - a permit becomes the postponed deferral */
@@ -395,18 +395,33 @@ check_initialized(const char *myname)
 		msg_panic("%s: smtpd_check_init() was not called", myname);
 }
 
-int
-smtpd_check_client(const SMTPD_CHECK_ARGS *args, VSTRING *reply)
+/*
+ * own_stage - client, HELO or sender restrictions at their own SMTP stage
+ * (smtpd_delay_reject = no); with delay_reject they wait for RCPT.
+ */
+static int
+own_stage(const SMTPD_CHECK_ARGS *args, VSTRING *reply, const char *where,
+	  int (*stage) (CHK_STATE *))
 {
 	CHK_STATE state;
 
+	VSTRING_RESET(reply);
+	if (delay_reject)
+		return (SMTPD_CHECK_OK);
+	state_init(&state, args, where, reply);
+	return (answer(&state, stage(&state)));
+}
+
+int
+smtpd_check_client(const SMTPD_CHECK_ARGS *args, VSTRING *reply)
+{
 	check_initialized("smtpd_check_client");
 	session_check(args, 1);
-	VSTRING_RESET(reply);
-	if (delay_reject || args->client_addr == NULL)
+	if (args->client_addr == NULL) {
+		VSTRING_RESET(reply);
 		return (SMTPD_CHECK_OK);
-	state_init(&state, args, "CONNECT", reply);
-	return (answer(&state, stage_client(&state)));
+	}
+	return (own_stage(args, reply, "CONNECT", stage_client));
 }
 
 /* helo_where - "EHLO", "HELO" or "LHLO", as far as the args tell */
@@ -425,29 +440,17 @@ helo_where(const SMTPD_CHECK_ARGS *args)
 int
 smtpd_check_helo(const SMTPD_CHECK_ARGS *args, VSTRING *reply)
 {
-	CHK_STATE state;
-
 	check_initialized("smtpd_check_helo");
 	session_check(args, 0);
-	VSTRING_RESET(reply);
-	if (delay_reject)
-		return (SMTPD_CHECK_OK);
-	state_init(&state, args, helo_where(args), reply);
-	return (answer(&state, stage_helo(&state)));
+	return (own_stage(args, reply, helo_where(args), stage_helo));
 }
 
 int
 smtpd_check_mail(const SMTPD_CHECK_ARGS *args, VSTRING *reply)
 {
-	CHK_STATE state;
-
 	check_initialized("smtpd_check_mail");
 	session_check(args, 0);
-	VSTRING_RESET(reply);
-	if (delay_reject)
-		return (SMTPD_CHECK_OK);
-	state_init(&state, args, "MAIL", reply);
-	return (answer(&state, stage_mail(&state)));
+	return (own_stage(args, reply, "MAIL", stage_mail));
 }
 
 int
@@ -505,12 +508,9 @@ smtpd_check_etrn(const SMTPD_CHECK_ARGS *args, VSTRING *reply)
 		    || (status = stage_helo(&state)) == CHK_REJECT)
 			return (answer(&state, status));
 	}
-	session_dip.active = dip_client | dip_helo;
-	stage_reset(&state);
-	status = CHK_DUNNO;
-	if (etrn_list->len)
-		status = chk_generic(&state, etrn_list, args->etrn_domain,
-				     CHK_NAME_ETRN, "check_etrn_access");
+	status = run_list(&state, etrn_list, dip_client | dip_helo,
+			  args->etrn_domain, CHK_NAME_ETRN, "check_etrn_access",
+			  (int *) 0);
 	return (answer(&state, defer_if_permitted(&state, status)));
 }
 
@@ -529,10 +529,7 @@ data_stage(const SMTPD_CHECK_ARGS *args, VSTRING *reply, const char *where,
 	/* With several recipients, naming one of them would mislead. */
 	if (args->recipient_count <= 1)
 		state.recipient = args->recipient;
-	session_dip.active = 0;
-	stage_reset(&state);
-	if (list->len)
-		status = chk_generic(&state, list, where, reply_class, NULL);
+	status = run_list(&state, list, 0, where, reply_class, NULL, (int *) 0);
 	return (answer(&state, defer_if_permitted(&state, status)));
 }
 
@@ -581,6 +578,14 @@ parse_list(const char *pname, const char *value)
 			chk_table_register(list->argv[i]);
 	}
 	return (list);
+}
+
+/* parse_param - the restriction list a main.cf parameter holds */
+
+static ARGV *
+parse_param(const char *pname)
+{
+	return (parse_list(pname, mail_conf_str(pname)));
 }
 
 /* has_required - does a list (or its classes) end relaying by default? */
@@ -663,22 +668,14 @@ smtpd_check_init(void)
 	chk_addr_init();
 	chk_rest_init();
 
-	client_list = parse_list("smtpd_client_restrictions",
-				 mail_conf_str("smtpd_client_restrictions"));
-	helo_list = parse_list("smtpd_helo_restrictions",
-			       mail_conf_str("smtpd_helo_restrictions"));
-	mail_list = parse_list("smtpd_sender_restrictions",
-			       mail_conf_str("smtpd_sender_restrictions"));
-	relay_list = parse_list("smtpd_relay_restrictions",
-				mail_conf_str("smtpd_relay_restrictions"));
-	rcpt_list = parse_list("smtpd_recipient_restrictions",
-			       mail_conf_str("smtpd_recipient_restrictions"));
-	etrn_list = parse_list("smtpd_etrn_restrictions",
-			       mail_conf_str("smtpd_etrn_restrictions"));
-	data_list = parse_list("smtpd_data_restrictions",
-			       mail_conf_str("smtpd_data_restrictions"));
-	eod_list = parse_list("smtpd_end_of_data_restrictions",
-			      mail_conf_str("smtpd_end_of_data_restrictions"));
+	client_list = parse_param("smtpd_client_restrictions");
+	helo_list = parse_param("smtpd_helo_restrictions");
+	mail_list = parse_param("smtpd_sender_restrictions");
+	relay_list = parse_param("smtpd_relay_restrictions");
+	rcpt_list = parse_param("smtpd_recipient_restrictions");
+	etrn_list = parse_param("smtpd_etrn_restrictions");
+	data_list = parse_param("smtpd_data_restrictions");
+	eod_list = parse_param("smtpd_end_of_data_restrictions");
 
 	rest_classes = htable_create(10);
 	class_names = argv_split(mail_conf_str("smtpd_restriction_classes"),

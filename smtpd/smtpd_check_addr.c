@@ -49,6 +49,7 @@
 #include "inet_local.h"
 #include "smtpd_check.h"
 #include "smtpd_check_priv.h"
+#include "smtpd_dsn.h"
 
 static MATCH_LIST *mydest_list;
 static MATCH_LIST *valias_list;
@@ -528,24 +529,8 @@ chk_valid_hostaddr(const char *addr)
 int
 chk_dsn_valid(const char *text)
 {
-	const char *cp = text;
-	int	part;
-	int	digits;
-
-	if (*cp != '2' && *cp != '4' && *cp != '5')
-		return (0);
-	cp++;
-	for (part = 0; part < 2; part++) {
-		if (*cp++ != '.')
-			return (0);
-		for (digits = 0; isdigit((unsigned char) *cp); cp++)
-			digits++;
-		if (digits < 1 || digits > 3)
-			return (0);
-	}
-	if (*cp != 0 && *cp != ' ' && *cp != '\t')
-		return (0);
-	return ((int) (cp - text));
+	/* Access table text may have a tab after the code. */
+	return ((int) smtpd_dsn_len(text, " \t"));
 }
 
 const char *

@@ -312,6 +312,24 @@ reject_non_fqdn_address(CHK_STATE *state, const char *addr,
 			   reply_name, reply_class));
 }
 
+/*
+ * check_helo_syntax - a HELO name check: name_check for a hostname, the
+ * address syntax for an [address literal]
+ */
+static int
+check_helo_syntax(CHK_STATE *state,
+		  int (*name_check) (CHK_STATE *, const char *, const char *,
+				     const char *))
+{
+	const char *helo = state->helo_name;
+
+	if (helo == NULL)
+		return (CHK_DUNNO);
+	if (*helo == '[')
+		return (reject_invalid_hostaddr(state, helo, helo, CHK_NAME_HELO));
+	return (name_check(state, helo, helo, CHK_NAME_HELO));
+}
+
 /* permit_auth_destination - OK for a destination we accept mail for */
 
 static int
@@ -411,6 +429,16 @@ map_arg(ARGV *list, size_t *i, const char *name)
 	return (arg);
 }
 
+/* warn_ignored_rest - a decisive restriction makes the rest of the list dead */
+
+static void
+warn_ignored_rest(ARGV *list, size_t i, const char *name)
+{
+	if (i + 1 < list->len)
+		msg_warn("restriction `%s' after `%s' is ignored",
+			 list->argv[i + 1], name);
+}
+
 static const char *const acl_names =
 	"check_client_access, check_reverse_client_hostname_access, "
 	"check_helo_access, check_sender_access, check_recipient_access, "
@@ -468,9 +496,7 @@ chk_generic(CHK_STATE *state, ARGV *list, const char *reply_name,
 			switch (r->code) {
 			case R_PERMIT:
 				status = CHK_OK;
-				if (i + 1 < list->len)
-					msg_warn("restriction `%s' after `%s' is "
-						 "ignored", list->argv[i + 1], r->name);
+				warn_ignored_rest(list, i, r->name);
 				break;
 			case R_DEFER:
 			case R_REJECT:
@@ -484,9 +510,8 @@ chk_generic(CHK_STATE *state, ARGV *list, const char *reply_name,
 							    reject_code, "5.7.1",
 					       "<%s>: %s rejected: Access denied",
 							    reply_name, reply_class);
-				if (i + 1 < list->len && state->warn_if_reject == 0)
-					msg_warn("restriction `%s' after `%s' is "
-						 "ignored", list->argv[i + 1], r->name);
+				if (state->warn_if_reject == 0)
+					warn_ignored_rest(list, i, r->name);
 				break;
 			case R_DEFER_IF_PERMIT:
 				if (state->warn_if_reject == 0)
@@ -588,18 +613,8 @@ chk_generic(CHK_STATE *state, ARGV *list, const char *reply_name,
 							     CHK_NAME_HELO, def_acl);
 				break;
 			case R_INVALID_HELO:
-				if (state->helo_name == NULL)
-					break;
-				if (*state->helo_name != '[')
-					status = reject_invalid_hostname(state,
-							      state->helo_name,
-							      state->helo_name,
-							      CHK_NAME_HELO);
-				else
-					status = reject_invalid_hostaddr(state,
-							      state->helo_name,
-							      state->helo_name,
-							      CHK_NAME_HELO);
+				status = check_helo_syntax(state,
+						       reject_invalid_hostname);
 				break;
 			case R_UNKNOWN_HELO:
 				if (state->helo_name == NULL)
@@ -613,18 +628,8 @@ chk_generic(CHK_STATE *state, ARGV *list, const char *reply_name,
 					warn_unsupported(r);
 				break;
 			case R_NON_FQDN_HELO:
-				if (state->helo_name == NULL)
-					break;
-				if (*state->helo_name != '[')
-					status = reject_non_fqdn_hostname(state,
-							      state->helo_name,
-							      state->helo_name,
-							      CHK_NAME_HELO);
-				else
-					status = reject_invalid_hostaddr(state,
-							      state->helo_name,
-							      state->helo_name,
-							      CHK_NAME_HELO);
+				status = check_helo_syntax(state,
+						      reject_non_fqdn_hostname);
 				break;
 			case R_CHECK_SENDER:
 				if (state->sender && *state->sender)
@@ -676,9 +681,8 @@ chk_generic(CHK_STATE *state, ARGV *list, const char *reply_name,
 				if (state->recipient)
 					status = check_relay_domains(state,
 							      state->recipient);
-				if (i + 1 < list->len && state->warn_if_reject == 0)
-					msg_warn("restriction `%s' after `%s' is "
-						 "ignored", list->argv[i + 1], r->name);
+				if (state->warn_if_reject == 0)
+					warn_ignored_rest(list, i, r->name);
 				break;
 			case R_PERMIT_SASL_AUTH:
 				if (args->sasl_username && *args->sasl_username)

@@ -33,34 +33,10 @@
 #include "vstream.h"
 #include "vstring.h"
 #include "smtpd.h"
+#include "smtpd_dsn.h"
 
 #define REPLY_COUNT	(1 << 0)	/* error accounting */
 #define REPLY_ENH	(1 << 1)	/* enhanced status codes */
-
-/* enh_len - length of a leading "d.ddd.ddd " enhanced code, or 0 */
-
-static size_t
-enh_len(const char *text)
-{
-	const char *cp = text;
-	int	part;
-	size_t	digits;
-
-	if (*cp != '2' && *cp != '4' && *cp != '5')
-		return (0);
-	cp++;
-	for (part = 0; part < 2; part++) {
-		if (*cp++ != '.')
-			return (0);
-		for (digits = 0; isdigit((unsigned char) *cp); cp++)
-			digits++;
-		if (digits == 0 || digits > 3)
-			return (0);
-	}
-	if (*cp != ' ' && *cp != 0)
-		return (0);
-	return (cp - text);
-}
 
 static void
 smtpd_vreply(SMTPD_STATE *state, int flags, const char *fmt, va_list ap)
@@ -87,7 +63,7 @@ smtpd_vreply(SMTPD_STATE *state, int flags, const char *fmt, va_list ap)
 	/* The enhanced status code, given or generic. */
 	enh[0] = 0;
 	if (flags & REPLY_ENH) {
-		if ((elen = enh_len(body)) > 0 && body[0] == code[0]) {
+		if ((elen = smtpd_dsn_len(body, " ")) > 0 && body[0] == code[0]) {
 			memcpy(enh, body, elen);
 			enh[elen] = 0;
 			body += elen;

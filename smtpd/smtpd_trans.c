@@ -213,6 +213,19 @@ open_cleanup(SMTPD_STATE *state)
 	return (0);
 }
 
+/* bad_path - log and answer an unusable MAIL/RCPT path; -1 */
+
+static int
+bad_path(SMTPD_STATE *state, const char *cmd, const char *arg,
+	 const char *bad_reply)
+{
+	msg_warn("Illegal address syntax from %s in %s command: %s",
+		 state->peer.namaddr, cmd,
+		 smtpd_printable(state->buffer, arg, 200));
+	smtpd_reply(state, "%s", bad_reply);
+	return (-1);
+}
+
 /* parse_path - a MAIL/RCPT path; 0, or -1 after the syntax reply */
 
 static int
@@ -223,14 +236,33 @@ parse_path(SMTPD_STATE *state, const char *cmd, const char *arg,
 
 	if (var_strict_rfc821)
 		flags |= SMTP_PATH_FLAG_STRICT;
-	if (smtp_path_parse(path, arg, flags, state->why) < 0) {
-		msg_warn("Illegal address syntax from %s in %s command: %s",
-			 state->peer.namaddr, cmd,
-			 smtpd_printable(state->buffer, arg, 200));
-		smtpd_reply(state, "%s", bad_reply);
+	if (smtp_path_parse(path, arg, flags, state->why) < 0)
+		return (bad_path(state, cmd, arg, bad_reply));
+	return (0);
+}
+
+/* utf8_path_check - a UTF-8 path needs SMTPUTF8; 0, or -1 after the reply */
+
+static int
+utf8_path_check(SMTPD_STATE *state, const SMTP_PATH *path)
+{
+	if ((path->info & SMTP_PATH_INFO_8BIT) && !state->mail_args->smtputf8) {
+		smtpd_reply(state, "553 5.6.7 Must declare SMTPUTF8 to send "
+			    "unicode address");
 		return (-1);
 	}
 	return (0);
+}
+
+/* refused - answer with state->reply when a parser or check refused; -1 */
+
+static int
+refused(SMTPD_STATE *state, int refusal)
+{
+	if (!refusal)
+		return (0);
+	smtpd_reply(state, "%s", STR(state->reply));
+	return (-1);
 }
 
 int
@@ -261,26 +293,21 @@ smtpd_mail_cmd(SMTPD_STATE *state, const char *arg)
 	if (parse_path(state, "MAIL", rest, path,
 		       "501 5.1.7 Bad sender address syntax") < 0)
 		goto done;
-	if (smtpd_cmd_mail_params(STR(path->params), smtpd_ext_mask(state),
-				  state->mail_args, state->reply) != 0) {
-		smtpd_reply(state, "%s", STR(state->reply));
+	if (refused(state, smtpd_cmd_mail_params(STR(path->params),
+						 smtpd_ext_mask(state),
+						 state->mail_args,
+						 state->reply) != 0) < 0
+	    || utf8_path_check(state, path) < 0)
 		goto done;
-	}
-	if ((path->info & SMTP_PATH_INFO_8BIT) && !state->mail_args->smtputf8) {
-		smtpd_reply(state, "553 5.6.7 Must declare SMTPUTF8 to send "
-			    "unicode address");
-		goto done;
-	}
 	if (var_message_limit > 0 && state->mail_args->size > var_message_limit) {
 		smtpd_reply(state, "552 5.3.4 Message size exceeds fixed limit");
 		goto done;
 	}
 	smtpd_check_args(state, &args);
 	args.sender = STR(path->addr);
-	if (smtpd_check_mail(&args, state->reply) != SMTPD_CHECK_OK) {
-		smtpd_reply(state, "%s", STR(state->reply));
+	if (refused(state, smtpd_check_mail(&args, state->reply)
+		    != SMTPD_CHECK_OK) < 0)
 		goto done;
-	}
 	state->sender = mystrdup(STR(path->addr));
 	if (!var_delay_open && open_cleanup(state) < 0) {
 		smtpd_trans_reset(state);
@@ -321,32 +348,24 @@ smtpd_rcpt_cmd(SMTPD_STATE *state, const char *arg)
 		goto done;
 	addr = STR(path->addr);
 	if (*addr == 0) {
-		msg_warn("Illegal address syntax from %s in RCPT command: %s",
-			 state->peer.namaddr,
-			 smtpd_printable(state->buffer, rest, 200));
-		smtpd_reply(state, "501 5.1.3 Bad recipient address syntax");
+		(void) bad_path(state, "RCPT", rest,
+				"501 5.1.3 Bad recipient address syntax");
 		goto done;
 	}
-	if (smtpd_cmd_rcpt_params(STR(path->params), smtpd_ext_mask(state),
-				  ra, state->reply) != 0) {
-		smtpd_reply(state, "%s", STR(state->reply));
+	if (refused(state, smtpd_cmd_rcpt_params(STR(path->params),
+						 smtpd_ext_mask(state), ra,
+						 state->reply) != 0) < 0
+	    || utf8_path_check(state, path) < 0)
 		goto done;
-	}
-	if ((path->info & SMTP_PATH_INFO_8BIT) && !state->mail_args->smtputf8) {
-		smtpd_reply(state, "553 5.6.7 Must declare SMTPUTF8 to send "
-			    "unicode address");
-		goto done;
-	}
 	if (state->rcpt_count >= var_smtpd_rcpt_limit) {
 		smtpd_reply(state, "452 4.5.3 Error: too many recipients");
 		goto done;
 	}
 	smtpd_check_args(state, &args);
 	args.recipient = addr;
-	if (smtpd_check_rcpt(&args, state->reply) != SMTPD_CHECK_OK) {
-		smtpd_reply(state, "%s", STR(state->reply));
+	if (refused(state, smtpd_check_rcpt(&args, state->reply)
+		    != SMTPD_CHECK_OK) < 0)
 		goto done;
-	}
 	if (state->cleanup == NULL && open_cleanup(state) < 0)
 		goto done;
 	cleanup_client_rec(state->cleanup, REC_TYPE_ORCPT, addr, strlen(addr));
@@ -448,21 +467,20 @@ no_rcpt_reply(SMTPD_STATE *state)
 		smtpd_reply(state, "503 5.5.1 Error: need RCPT command");
 }
 
-/* data_check - smtpd_data_restrictions; 0 or -1 after the reply */
-
+/*
+ * content_check - smtpd_data_restrictions or smtpd_end_of_data_restrictions
+ * (check is smtpd_check_data or smtpd_check_eod); 0 or -1 after the reply
+ */
 static int
-data_check(SMTPD_STATE *state)
+content_check(SMTPD_STATE *state,
+	      int (*check) (const SMTPD_CHECK_ARGS *, VSTRING *))
 {
 	SMTPD_CHECK_ARGS args;
 
 	smtpd_check_args(state, &args);
 	if (state->rcpt_count == 1)
 		args.recipient = state->first_rcpt;
-	if (smtpd_check_data(&args, state->reply) != SMTPD_CHECK_OK) {
-		smtpd_reply(state, "%s", STR(state->reply));
-		return (-1);
-	}
-	return (0);
+	return (refused(state, check(&args, state->reply) != SMTPD_CHECK_OK));
 }
 
 /*
@@ -472,7 +490,6 @@ data_check(SMTPD_STATE *state)
 static int
 finish_message(SMTPD_STATE *state, SMTPD_DATA *dp, int bdat)
 {
-	SMTPD_CHECK_ARGS args;
 	int	status = smtpd_data_status(dp);
 	off_t	size = smtpd_data_size(dp);
 	int	bare = status & (SMTPD_DATA_BARE_LF | SMTPD_DATA_BARE_CR);
@@ -499,34 +516,27 @@ finish_message(SMTPD_STATE *state, SMTPD_DATA *dp, int bdat)
 			    var_forbid_bare_nl_code, var_myhostname, what);
 		if (var_forbid_bare_nl_code == 521)
 			state->quit = 1;
-	} else {
-		smtpd_check_args(state, &args);
-		if (state->rcpt_count == 1)
-			args.recipient = state->first_rcpt;
-		if (smtpd_check_eod(&args, state->reply) != SMTPD_CHECK_OK) {
-			smtpd_reply(state, "%s", STR(state->reply));
+	} else if (content_check(state, smtpd_check_eod) == 0) {
+		cleanup_client_rec(state->cleanup, REC_TYPE_XTRA, "", 0);
+		cleanup_client_rec(state->cleanup, REC_TYPE_END, "", 0);
+		status = cleanup_client_finish(state->cleanup, state->why);
+		state->cleanup = NULL;
+		if (status == CLEANUP_STAT_OK) {
+			if (bdat)
+				smtpd_reply(state, "250 2.0.0 Ok: %ld bytes "
+					    "queued as %s", (long) size,
+					    state->queue_id);
+			else
+				smtpd_reply(state, "250 2.0.0 Ok: queued as %s",
+					    state->queue_id);
+			/* Errors and junk count "without delivering mail". */
+			state->error_count = 0;
+			state->junk_count = 0;
+			ret = 0;
 		} else {
-			cleanup_client_rec(state->cleanup, REC_TYPE_XTRA, "", 0);
-			cleanup_client_rec(state->cleanup, REC_TYPE_END, "", 0);
-			status = cleanup_client_finish(state->cleanup, state->why);
-			state->cleanup = NULL;
-			if (status == CLEANUP_STAT_OK) {
-				if (bdat)
-					smtpd_reply(state, "250 2.0.0 Ok: %ld bytes "
-						    "queued as %s", (long) size,
-						    state->queue_id);
-				else
-					smtpd_reply(state, "250 2.0.0 Ok: queued as %s",
-						    state->queue_id);
-				/* Errors and junk count "without delivering mail". */
-				state->error_count = 0;
-				state->junk_count = 0;
-				ret = 0;
-			} else {
-				smtpd_reply(state, "%s",
-					    cleanup_stat_reply(status, STR(state->why),
-							       state->reply));
-			}
+			smtpd_reply(state, "%s",
+				    cleanup_stat_reply(status, STR(state->why),
+						       state->reply));
 		}
 	}
 	smtpd_trans_reset(state);
@@ -554,7 +564,7 @@ smtpd_data_cmd(SMTPD_STATE *state, const char *arg)
 		no_rcpt_reply(state);
 		return (-1);
 	}
-	if (data_check(state) < 0)
+	if (content_check(state, smtpd_check_data) < 0)
 		return (-1);
 	start_content(state);
 	smtpd_reply_raw(state, "354 End data with <CR><LF>.<CR><LF>");
@@ -636,7 +646,7 @@ smtpd_bdat_cmd(SMTPD_STATE *state, const char *arg)
 	}
 	if (state->bdat_state == SMTPD_BDAT_NONE) {
 		if (state->sender == NULL || state->rcpt_count == 0
-		    || data_check(state) < 0) {
+		    || content_check(state, smtpd_check_data) < 0) {
 			if (read_chunk(state, count, NULL) < 0)
 				return (-1);
 			if (state->sender == NULL || state->rcpt_count == 0)

@@ -8,6 +8,8 @@
  *	mail_server_idle_start/_stop() the max_idle timer
  *	mail_server_done()	MAIL_SERVER_EXIT, then exit 0
  *	mail_server_listen_nonblock()/_disable() the inherited listeners
+ *	mail_server_accept()	pre-accept hook and accept on a listener
+ *	mail_server_pass_fd()	the client descriptor of a "pass" connection
  *	mail_server_standalone_stream()/_end() the -S stream on fds 0 and 1
  *	mail_server_service(), mail_server_standalone() (mail_server.h)
  *
@@ -43,6 +45,7 @@
 #include "log_output.h"
 #include "priv.h"
 #include "proc.h"
+#include "unix_sock.h"
 #include "mail_conf.h"
 #include "master_proto.h"
 #include "postlog_client.h"
@@ -485,6 +488,40 @@ mail_server_listen_disable(void)
 
 	for (i = 0; i < ms_ctx->listen_count; i++)
 		event_disable_readwrite(MASTER_LISTEN_FD + i);
+}
+
+/* Accept failures that only mean "someone else got it" or a flaky peer. */
+static int
+mail_server_accept_transient(int err)
+{
+	return (err == EAGAIN || err == EWOULDBLOCK || err == EINTR
+		|| err == ECONNABORTED || err == EPROTO || err == ECONNRESET);
+}
+
+int
+mail_server_accept(int listen_fd)
+{
+	int     fd;
+
+	if (ms_ctx->pre_accept != NULL)
+		ms_ctx->pre_accept(ms_ctx->service, ms_ctx->argv);
+	if ((fd = unix_accept(listen_fd)) < 0
+	    && !mail_server_accept_transient(errno))
+		msg_warn("accept connection: %s", strerror(errno));
+	return (fd);
+}
+
+int
+mail_server_pass_fd(int fd)
+{
+	int     client_fd = unix_recv_fd(fd);
+	int     saved_errno = errno;
+
+	(void) close(fd);
+	if (client_fd < 0)
+		msg_warn("receive connection from master: %s",
+			 strerror(saved_errno));
+	return (client_fd);
 }
 
 /*

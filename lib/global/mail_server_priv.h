@@ -15,6 +15,12 @@
  *	mail_server_listen_nonblock() makes every listener non-blocking and
  *		registers one read callback for all of them;
  *		mail_server_listen_disable() unregisters them.
+ *	mail_server_accept() runs the pre-accept hook and accepts a
+ *		connection on a listener: its descriptor, or -1 (a warning
+ *		unless another process just took it or the peer went away).
+ *	mail_server_pass_fd() reads the client descriptor that master
+ *		passes over a "pass" connection and closes that connection:
+ *		the client descriptor, or -1 with a warning.
  *	mail_server_standalone_stream() is the -S stream on fds 0 and 1;
  *		mail_server_standalone_end() waits for its relay (if any).
  */
@@ -53,6 +59,8 @@ extern void mail_server_idle_stop(void);
 extern void mail_server_done(void) __attribute__((noreturn));
 extern void mail_server_listen_nonblock(EVENT_FN cb);
 extern void mail_server_listen_disable(void);
+extern int mail_server_accept(int listen_fd);
+extern int mail_server_pass_fd(int fd);
 extern VSTREAM *mail_server_standalone_stream(void);
 extern void mail_server_standalone_end(void);
 

@@ -21,7 +21,6 @@
  * Stand-alone (-S): one client on fds 0/1 until it disconnects.
  */
 #include <sys/types.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +28,6 @@
 #include "msg.h"
 #include "events.h"
 #include "iostuff.h"
-#include "unix_sock.h"
 #include "vstream.h"
 #include "mail_conf.h"
 #include "master_proto.h"
@@ -134,22 +132,11 @@ multi_server_accept(int event, void *context)
 	int     client_fd;
 
 	(void) event;
-	if (multi_ctx.pre_accept != NULL)
-		multi_ctx.pre_accept(multi_ctx.service, multi_ctx.argv);
-	if ((fd = unix_accept(listen_fd)) < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
-		    && errno != ECONNABORTED && errno != EPROTO)
-			msg_warn("accept connection: %s", strerror(errno));
+	if ((fd = mail_server_accept(listen_fd)) < 0)
 		return;
-	}
 	if (strcmp(multi_ctx.transport, "pass") == 0) {
-		client_fd = unix_recv_fd(fd);
-		(void) close(fd);
-		if (client_fd < 0) {
-			msg_warn("receive connection from master: %s",
-				 strerror(errno));
+		if ((client_fd = mail_server_pass_fd(fd)) < 0)
 			return;
-		}
 		fd = client_fd;
 	}
 	multi_server_client(fd);

@@ -21,7 +21,6 @@
  * then exit 0.
  */
 #include <sys/types.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +28,6 @@
 #include "msg.h"
 #include "events.h"
 #include "iostuff.h"
-#include "unix_sock.h"
 #include "vstream.h"
 #include "master_proto.h"
 #include "mail_server.h"
@@ -37,14 +35,6 @@
 
 static MAIL_SERVER_CTX single_ctx;
 static MAIL_SERVER_STREAM_FN single_service;
-
-/* Accept failures that only mean "someone else got it" or a flaky peer. */
-static int
-single_server_accept_transient(int err)
-{
-	return (err == EAGAIN || err == EWOULDBLOCK || err == EINTR
-		|| err == ECONNABORTED || err == EPROTO || err == ECONNRESET);
-}
 
 static void
 single_server_serve_stream(VSTREAM *stream)
@@ -73,23 +63,13 @@ single_server_accept(int event, void *context)
 	int     client_fd;
 
 	(void) event;
-	if (single_ctx.pre_accept != NULL)
-		single_ctx.pre_accept(single_ctx.service, single_ctx.argv);
-	if ((fd = unix_accept(listen_fd)) < 0) {
-		if (!single_server_accept_transient(errno))
-			msg_warn("accept connection: %s", strerror(errno));
+	if ((fd = mail_server_accept(listen_fd)) < 0)
 		return;
-	}
 	if (mail_server_status(MASTER_STAT_TAKEN) < 0 && msg_verbose)
 		msg_info("master is gone; serving this connection first");
 	mail_server_idle_stop();
 	if (strcmp(single_ctx.transport, "pass") == 0) {
-		client_fd = unix_recv_fd(fd);
-		(void) close(fd);
-		if (client_fd < 0)
-			msg_warn("receive connection from master: %s",
-				 strerror(errno));
-		else
+		if ((client_fd = mail_server_pass_fd(fd)) >= 0)
 			single_server_serve(client_fd);
 	} else {
 		single_server_serve(fd);

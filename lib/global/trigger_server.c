@@ -28,7 +28,6 @@
 #include "msg.h"
 #include "events.h"
 #include "iostuff.h"
-#include "unix_sock.h"
 #include "master_proto.h"
 #include "mail_server.h"
 #include "mail_server_priv.h"
@@ -107,14 +106,8 @@ trigger_server_accept(int event, void *context)
 	size_t  len;
 
 	(void) event;
-	if (trigger_ctx.pre_accept != NULL)
-		trigger_ctx.pre_accept(trigger_ctx.service, trigger_ctx.argv);
-	if ((fd = unix_accept(listen_fd)) < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
-		    && errno != ECONNABORTED && errno != EPROTO)
-			msg_warn("accept connection: %s", strerror(errno));
+	if ((fd = mail_server_accept(listen_fd)) < 0)
 		return;
-	}
 	len = trigger_server_read_client(fd);
 	(void) close(fd);
 	if (len > 0)

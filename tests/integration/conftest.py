@@ -11,7 +11,12 @@ instance     -- a private instance (function scope): config, queue and
 postfix_ref  -- Debian's Postfix commands for side-by-side comparison, with
                 a private empty configuration.  Tests that use it are
                 skipped, with the reason, where Postfix is not installed.
+
+Helpers: free_port(), listening(port), wait_for(predicate, timeout, what),
+postfix_instance(main_cf) -- a running private Debian Postfix server
+(context manager) for tests that compare SMTP behaviour.
 """
+import contextlib
 import grp
 import os
 import pwd
@@ -20,6 +25,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections import namedtuple
 from pathlib import Path
 
 import pytest
@@ -28,6 +34,7 @@ SRCDIR = Path(os.environ.get("POSTERN_SRCDIR",
                              Path(__file__).resolve().parents[2]))
 POSTFIX_SBIN = Path("/usr/sbin")
 POSTFIX_STOCK_MASTER = Path("/usr/share/postfix/master.cf.dist")
+POSTFIX_CMD = POSTFIX_SBIN / "postfix"
 
 
 def free_port(host="127.0.0.1"):
@@ -35,6 +42,15 @@ def free_port(host="127.0.0.1"):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def listening(port, host="127.0.0.1"):
+    """True when a TCP connection to host:port succeeds."""
+    try:
+        with socket.create_connection((host, port), 1):
+            return True
+    except OSError:
+        return False
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
@@ -242,6 +258,56 @@ def postfix_ref(tmp_path_factory):
     else:
         (cfg / "master.cf").write_text("")
     return PostfixRef(cfg)
+
+
+PostfixInstance = namedtuple("PostfixInstance", "port config_dir maillog")
+
+
+@contextlib.contextmanager
+def postfix_instance(main_cf, prefix="postfix-ref-"):
+    """Start a private Debian Postfix instance whose main.cf is main_cf
+    plus its own queue, data and log locations on 127.0.0.1; qmgr and
+    pickup are disabled so that messages stay in incoming/.  Yields a
+    PostfixInstance(port, config_dir, maillog) and stops and removes it
+    afterwards.  Skips the test without root (Postfix's master needs it)
+    or without Debian's Postfix."""
+    if os.getuid() != 0:
+        pytest.skip("Debian's Postfix needs root to start")
+    if not POSTFIX_CMD.exists() or not POSTFIX_STOCK_MASTER.exists():
+        pytest.skip("Debian's Postfix is not installed")
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    etc, queue, data = root / "etc", root / "queue", root / "data"
+    for d in (etc, queue, data):
+        d.mkdir()
+    shutil.chown(data, "postfix")
+    port = free_port()
+    log = root / "maillog"
+    (etc / "main.cf").write_text(
+        main_cf +
+        f"queue_directory = {queue}\n"
+        f"data_directory = {data}\n"
+        f"maillog_file = {log}\n"
+        f"maillog_file_prefixes = {root}\n"
+        "inet_interfaces = 127.0.0.1\n"
+        "inet_protocols = ipv4\n"
+        "master_service_disable = qmgr.unix pickup.unix\n")
+    (etc / "master.cf").write_text(
+        POSTFIX_STOCK_MASTER.read_text().replace(
+            "\nsmtp      inet", f"\n127.0.0.1:{port} inet", 1))
+    env = dict(os.environ, MAIL_CONFIG=str(etc))
+    r = subprocess.run([str(POSTFIX_CMD), "-c", str(etc), "start"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.skip("Debian's Postfix did not start: " + r.stderr)
+    try:
+        wait_for(lambda: listening(port), 20, what="Postfix to listen")
+        yield PostfixInstance(port, etc, log)
+    finally:
+        subprocess.run([str(POSTFIX_CMD), "-c", str(etc), "stop"], env=env,
+                       capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import time
 import pytest
 
 from conftest import wait_for
+from postern_test_util import decode_records
 
 # Record types (lib/global/rec_type.h).
 SIZE, TIME, SENDER, ATTR = b"C", b"T", b"S", b"A"
@@ -49,23 +50,9 @@ def record(rtype, data=b""):
 
 
 def parse_records(blob):
-    """Decode a queue file into [(type, data)]; strict, like qfile."""
-    out, i = [], 0
-    while i < len(blob):
-        rtype = blob[i:i + 1]
-        i += 1
-        n = shift = 0
-        while True:
-            b = blob[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        assert i + n <= len(blob), "truncated record"
-        out.append((rtype, blob[i:i + n]))
-        i += n
-    return out
+    """Decode a queue file into [(type, data)], types as bytes like the
+    constants above; strict, like qfile."""
+    return [(rtype.encode(), data) for rtype, data in decode_records(blob)]
 
 
 def attr_request(**attrs):

@@ -22,6 +22,9 @@ from pathlib import Path
 import pytest
 
 from conftest import POSTFIX_STOCK_MASTER, _run, wait_for
+from postern_test_util import (content_lines, decode_records, describe,
+                               instance_procs, master_pid, program,
+                               read_or_none, still_alive)
 
 SENDER = "a@postern.test"
 RECIPIENT = "b@postern.test"
@@ -31,46 +34,14 @@ QUEUED = re.compile(r"queued as ([0-9A-Za-z]+)")
 
 # ---- queue files --------------------------------------------------------
 
-def read_records(data):
-    """[(type letter, data bytes)] of a queue file image; raises
-    ValueError on a truncated record."""
-    recs = []
-    i = 0
-    while i < len(data):
-        rtype = chr(data[i])
-        i += 1
-        length = shift = 0
-        while True:
-            if i >= len(data):
-                raise ValueError(f"file ends inside the length of {rtype}")
-            b = data[i]
-            i += 1
-            length |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        if i + length > len(data):
-            raise ValueError(f"file ends inside the data of {rtype}")
-        recs.append((rtype, data[i:i + length]))
-        i += length
-    return recs
-
-
-def content_lines(recs):
-    """The message lines (FRAGMENT+NORMAL joined) between MESSAGE and
-    XTRA."""
-    lines, partial, inside = [], b"", False
-    for rtype, data in recs:
-        if rtype == "M":
-            inside = True
-        elif rtype == "X":
-            break
-        elif inside and rtype == "L":
-            partial += data
-        elif inside and rtype == "N":
-            lines.append(partial + data)
-            partial = b""
-    return lines
+def test_common_helpers_decode_records():
+    # A NORMAL record of 300 bytes: 'N' 0xAC 0x02 + data (qfile.h).
+    data = b"N\xac\x02" + b"x" * 300 + b"E\x00"
+    assert decode_records(data) == [("N", b"x" * 300), ("E", b"")]
+    assert content_lines([("M", b""), ("L", b"ab"), ("N", b"c"),
+                          ("N", b""), ("X", b"")]) == [b"abc", b""]
+    with pytest.raises(ValueError):
+        decode_records(data[:-1] + b"\x05")
 
 
 def incoming_files(inst):
@@ -85,115 +56,12 @@ def incoming_files(inst):
 def assert_complete(path):
     """The records of a queue file whose last record is an empty END."""
     data = path.read_bytes()
-    recs = read_records(data)
+    recs = decode_records(data)
     assert recs, f"{path} is empty"
     assert recs[-1] == ("E", b""), \
         f"{path} does not end with an END record: last is {recs[-1]!r}"
     assert [t for t, _ in recs].count("E") == 1, f"{path}: END is not last"
     return recs
-
-
-# ---- processes ----------------------------------------------------------
-
-def _read(path, mode="rb"):
-    try:
-        with open(path, mode) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def proc_info(pid):
-    """dict(ppid, state, start, cmdline, environ, uids, gids, groups,
-    exe) of a process, or None when it is gone."""
-    stat = _read(f"/proc/{pid}/stat")
-    if stat is None:
-        return None
-    fields = stat[stat.rindex(b")") + 2:].split()
-    status = (_read(f"/proc/{pid}/status") or b"").decode(errors="replace")
-    ids = {}
-    for line in status.splitlines():
-        key, _, value = line.partition(":")
-        if key in ("Uid", "Gid", "Groups"):
-            ids[key] = [int(x) for x in value.split()]
-    try:
-        exe = os.readlink(f"/proc/{pid}/exe")
-    except OSError:
-        exe = None
-    cmdline = (_read(f"/proc/{pid}/cmdline") or b"").split(b"\0")
-    return {"pid": pid, "state": fields[0].decode(), "ppid": int(fields[1]),
-            "start": int(fields[19]),
-            "cmdline": [c.decode(errors="replace") for c in cmdline if c],
-            "environ": _read(f"/proc/{pid}/environ"),
-            "uids": ids.get("Uid", []), "gids": ids.get("Gid", []),
-            "groups": ids.get("Groups", []), "exe": exe}
-
-
-def all_procs():
-    procs = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            info = proc_info(int(name))
-            if info and info["state"] != "Z":
-                procs[info["pid"]] = info
-    return procs
-
-
-def master_pid(inst):
-    text = _read(inst.queue_dir / "pid" / "master.pid", "r")
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def instance_procs(inst):
-    """{pid: info} of the live (non-zombie) processes of an instance."""
-    procs = all_procs()
-    marker = b"MAIL_CONFIG=" + str(inst.config_dir).encode()
-    root = str(inst.root)
-    mine = set()
-    for pid, p in procs.items():
-        if pid == os.getpid():
-            continue
-        env = (p["environ"] or b"").split(b"\0")
-        if marker in env or marker + b"/" in env or \
-                any(root in arg for arg in p["cmdline"]):
-            mine.add(pid)
-    master = master_pid(inst)
-    if master in procs and program(procs[master]) == "master":
-        mine.add(master)
-    grew = True
-    while grew:
-        grew = False
-        for pid, p in procs.items():
-            if p["ppid"] in mine and pid not in mine:
-                mine.add(pid)
-                grew = True
-    return {pid: procs[pid] for pid in mine}
-
-
-def program(p):
-    """The program name of a process (basename of exe or argv[0])."""
-    if p["exe"]:
-        return os.path.basename(p["exe"].removesuffix(" (deleted)"))
-    return os.path.basename(p["cmdline"][0]) if p["cmdline"] else ""
-
-
-def still_alive(seen):
-    """Those of the processes seen earlier that still run (same pid and
-    start time, not a zombie)."""
-    left = {}
-    for pid, p in seen.items():
-        now = proc_info(pid)
-        if now and now["state"] != "Z" and now["start"] == p["start"]:
-            left[pid] = now
-    return left
-
-
-def describe(procs):
-    return "; ".join(f"pid {pid} {' '.join(p['cmdline'])} uid {p['uids']}"
-                     for pid, p in sorted(procs.items())) or "none"
 
 
 # ---- running an instance -------------------------------------------------
@@ -223,7 +91,7 @@ class Running:
                               timeout=timeout)
 
     def log(self):
-        return _read(self.inst.maillog, "r") or ""
+        return read_or_none(self.inst.maillog, "r") or ""
 
     def start(self):
         r = self.postfix("start")

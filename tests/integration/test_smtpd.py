@@ -7,7 +7,7 @@ import re
 import smtplib
 
 from conftest import wait_for
-from test_smtpd_common import (smtpd_factory, connect, queue_file,  # noqa: F401
+from postern_test_util import (smtpd_factory, connect, queue_file,  # noqa: F401
                                content_lines, attrs, queued_id, wait_log, wait_log_re,
                                maillog, smtpd_pids)
 
@@ -41,7 +41,7 @@ def test_banner_helo_and_discarded_keywords(smtpd_factory):
                          "message_size_limit = 0")
     c = connect(inst)
     c.close()
-    from test_smtpd_common import SmtpClient
+    from postern_test_util import SmtpClient
     c = SmtpClient(inst.port("smtp"))
     assert c.reply() == (220, ["220 postern.test ESMTP ready"])
     assert c.cmd("HELO client.example") == "250 postern.test"

@@ -1,7 +1,7 @@
 """CHUNKING (RFC 3030): BDAT chunks are read exactly, without
 dot-stuffing or an end marker; the reply to LAST is the queue reply."""
 from conftest import wait_for
-from test_smtpd_common import (smtpd_factory, connect, queue_file,  # noqa: F401
+from postern_test_util import (smtpd_factory, connect, queue_file,  # noqa: F401
                                content_lines, queued_id, wait_log)
 
 

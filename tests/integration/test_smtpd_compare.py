@@ -3,23 +3,17 @@ both servers gives the same replies, the same Received: header and the
 same "disconnect from" counters, once queue IDs and dates are replaced
 by placeholders.  Needs Debian's Postfix and root (Postfix's master
 only runs as root)."""
-import os
 import re
-import shutil
-import socket
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
-from test_smtpd_common import (smtpd_factory, SmtpClient, queue_file,  # noqa: F401
+from conftest import postfix_instance, wait_for
+from postern_test_util import (smtpd_factory, SmtpClient, queue_file,  # noqa: F401
                                content_lines, maillog, queued_id)
 
-POSTFIX = Path("/usr/sbin/postfix")
 POSTCAT = Path("/usr/sbin/postcat")
-MASTER_DIST = Path("/usr/share/postfix/master.cf.dist")
 
 COMMON = ("compatibility_level = 3.6\n"
           "myhostname = mx.test\n"
@@ -34,57 +28,13 @@ COMMON = ("compatibility_level = 3.6\n"
           "alias_maps =\n")
 
 
-def listening(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), 1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def postfix_server():
-    """A private Debian Postfix instance; qmgr and pickup are disabled so
-    that messages stay in incoming/. Yields (port, config_dir, maillog)."""
-    if os.getuid() != 0:
-        pytest.skip("Debian's Postfix needs root to start")
-    if not POSTFIX.exists() or not MASTER_DIST.exists():
-        pytest.skip("Debian's Postfix is not installed")
-    root = Path(tempfile.mkdtemp(prefix="postfix-ref-"))
-    root.chmod(0o755)
-    etc, queue, data = root / "etc", root / "queue", root / "data"
-    for d in (etc, queue, data):
-        d.mkdir()
-    shutil.chown(data, "postfix")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = root / "maillog"
-    (etc / "main.cf").write_text(
-        COMMON +
-        f"queue_directory = {queue}\n"
-        f"data_directory = {data}\n"
-        f"maillog_file = {log}\n"
-        f"maillog_file_prefixes = {root}\n"
-        "inet_interfaces = 127.0.0.1\n"
-        "inet_protocols = ipv4\n"
-        "master_service_disable = qmgr.unix pickup.unix\n")
-    (etc / "master.cf").write_text(
-        MASTER_DIST.read_text().replace("\nsmtp      inet",
-                                        f"\n127.0.0.1:{port} inet", 1))
-    env = dict(os.environ, MAIL_CONFIG=str(etc))
-    r = subprocess.run([str(POSTFIX), "-c", str(etc), "start"], env=env,
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip("Debian's Postfix did not start: " + r.stderr)
-    try:
-        wait_for(lambda: listening(port), 20, what="Postfix to listen")
-        yield port, etc, log
-    finally:
-        subprocess.run([str(POSTFIX), "-c", str(etc), "stop"], env=env,
-                       capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+    """A private Debian Postfix instance with COMMON; qmgr and pickup are
+    disabled so that messages stay in incoming/. Yields (port,
+    config_dir, maillog)."""
+    with postfix_instance(COMMON, prefix="postfix-ref-") as pf:
+        yield pf
 
 
 SESSION = [

@@ -4,7 +4,7 @@ NUL bytes, smtpd_timeout, the error and junk command limits."""
 import smtplib
 
 from conftest import wait_for
-from test_smtpd_common import (smtpd_factory, connect, queue_file,  # noqa: F401
+from postern_test_util import (smtpd_factory, connect, queue_file,  # noqa: F401
                                content_lines, queued_id, wait_log)
 
 

@@ -2,7 +2,7 @@
 and a client that does not wait where it must is disconnected
 (smtpd_forbid_unauth_pipelining, postern's default: yes)."""
 from conftest import wait_for
-from test_smtpd_common import (smtpd_factory, connect, queue_file,  # noqa: F401
+from postern_test_util import (smtpd_factory, connect, queue_file,  # noqa: F401
                                content_lines, queued_id, wait_log)
 
 

@@ -9,19 +9,14 @@ access denied" and logged as Postfix logs it.  The instance listens on
 127.0.0.2.  Where Debian's Postfix can run (root), the same RCPT
 commands go through it too and replies and log lines must be equal.
 """
-import os
 import re
-import shutil
 import smtplib
 import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
-from test_smtpd_common import maillog, smtpd_factory  # noqa: F401
+from conftest import postfix_instance, wait_for
+from postern_test_util import maillog, smtpd_factory  # noqa: F401
 
 INSIDE = "127.0.0.1"
 OUTSIDE = "127.0.0.2"
@@ -146,61 +141,12 @@ def test_no_relay_control_refuses_to_run(smtpd_factory):
 
 # ---- side by side with Debian's Postfix ----------------------------------
 
-POSTFIX = Path("/usr/sbin/postfix")
-MASTER_DIST = Path("/usr/share/postfix/master.cf.dist")
-
-
-def listening(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), 1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def postfix_relay():
     """Debian's Postfix with RELAY_CF; yields (port, maillog path)."""
-    if os.getuid() != 0:
-        pytest.skip("Debian's Postfix needs root to start")
-    if not POSTFIX.exists() or not MASTER_DIST.exists():
-        pytest.skip("Debian's Postfix is not installed")
-    root = Path(tempfile.mkdtemp(prefix="postfix-relay-"))
-    root.chmod(0o755)
-    etc, queue, data = root / "etc", root / "queue", root / "data"
-    for d in (etc, queue, data):
-        d.mkdir()
-    shutil.chown(data, "postfix")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = root / "maillog"
-    (etc / "main.cf").write_text(
-        RELAY_CF +
-        f"queue_directory = {queue}\n"
-        f"data_directory = {data}\n"
-        f"maillog_file = {log}\n"
-        f"maillog_file_prefixes = {root}\n"
-        "alias_maps =\n"
-        "inet_interfaces = 127.0.0.1\n"
-        "inet_protocols = ipv4\n"
-        "master_service_disable = qmgr.unix pickup.unix\n")
-    (etc / "master.cf").write_text(
-        MASTER_DIST.read_text().replace("\nsmtp      inet",
-                                        f"\n127.0.0.1:{port} inet", 1))
-    env = dict(os.environ, MAIL_CONFIG=str(etc))
-    r = subprocess.run([str(POSTFIX), "-c", str(etc), "start"], env=env,
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.skip("Debian's Postfix did not start: " + r.stderr)
-    try:
-        wait_for(lambda: listening(port), 20, what="Postfix to listen")
-        yield port, log
-    finally:
-        subprocess.run([str(POSTFIX), "-c", str(etc), "stop"], env=env,
-                       capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+    with postfix_instance(RELAY_CF + "alias_maps =\n",
+                          prefix="postfix-relay-") as pf:
+        yield pf.port, pf.maillog
 
 
 def reject_lines(text):

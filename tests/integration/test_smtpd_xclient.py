@@ -1,7 +1,7 @@
 """XCLIENT and XFORWARD for smtpd_authorized_xclient_hosts and
 smtpd_authorized_xforward_hosts; a relay attempt from a client outside
 mynetworks (made with XCLIENT) is refused."""
-from test_smtpd_common import (smtpd_factory, connect, queue_file,  # noqa: F401
+from postern_test_util import (smtpd_factory, connect, queue_file,  # noqa: F401
                                attrs, content_lines, queued_id, wait_log)
 
 XCLIENT_KEYWORD = ("250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN "

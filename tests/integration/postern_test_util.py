@@ -1,12 +1,25 @@
-"""Helpers shared by the smtpd integration tests (test_smtpd_*.py).
+"""Helpers shared by the integration tests of the intake (smtpd, cleanup,
+postfix start/stop).  Not a test module: pytest does not collect it.
 
-smtpd_up(instance, extra)  start the instance through master with extra
-                           main.cf lines; returns the instance, stops it
-                           at teardown (fixture `smtpd_factory`).
+Queue files:
+decode_records(data)       the records of a queue file image, strictly
+                           (ValueError on a truncated record).
+queue_file(instance, id)   wait for a queue file; its records, decoded.
+content_lines(records)     the message lines (FRAGMENT+NORMAL joined).
+attrs(records)             the envelope ATTR records as a dict.
+
+SMTP service:
+start_instance(instance, extra)  start the instance through master
+                           with extra main.cf lines; wait until smtp
+                           answers (fixture `smtpd_factory` also stops
+                           it at teardown).
 SmtpClient                 a raw-socket SMTP client that reads whole
                            (multi-line) replies.
-queue_file(instance, id)   the records of a queue file, decoded.
-content_lines(records)     the message lines (FRAGMENT+NORMAL joined).
+connect, queued_id, maillog, wait_log, wait_log_re.
+
+Processes (found through /proc; a zombie counts as gone):
+proc_info(pid), all_procs(), master_pid(instance), instance_procs(instance),
+program(info), still_alive(seen), describe(procs), smtpd_pids(instance).
 """
 import os
 import re
@@ -14,37 +27,33 @@ import socket
 
 import pytest
 
-from conftest import wait_for
-
-
-def test_common_helpers_decode_records():
-    # A NORMAL record of 300 bytes: 'N' 0xAC 0x02 + data (qfile.h).
-    data = b"N\xac\x02" + b"x" * 300 + b"E\x00"
-    assert decode_records(data) == [("N", b"x" * 300), ("E", b"")]
-    assert content_lines([("M", b""), ("L", b"ab"), ("N", b"c"),
-                          ("N", b""), ("X", b"")]) == [b"abc", b""]
+from conftest import listening, wait_for
 
 
 def decode_records(data):
-    """Queue-file records: type byte, length in 7-bit groups (least
-    significant first, 0x80 = more), then the data."""
-    out = []
+    """[(type letter, data bytes)] of a queue-file image: type byte,
+    length in 7-bit groups (least significant first, 0x80 = more), then
+    the data.  Raises ValueError on a truncated record."""
+    recs = []
     i = 0
     while i < len(data):
         rtype = chr(data[i])
         i += 1
-        length = 0
-        shift = 0
+        length = shift = 0
         while True:
+            if i >= len(data):
+                raise ValueError(f"file ends inside the length of {rtype}")
             b = data[i]
             i += 1
-            length |= (b & 0x7f) << shift
+            length |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
                 break
-        out.append((rtype, data[i:i + length]))
+        if i + length > len(data):
+            raise ValueError(f"file ends inside the data of {rtype}")
+        recs.append((rtype, data[i:i + length]))
         i += length
-    return out
+    return recs
 
 
 def find_queue_file(instance, queue_id):
@@ -181,15 +190,8 @@ def start_instance(instance, extra=""):
         instance.append_main_cf(extra)
     r = instance.run("postfix", "start")
     assert r.returncode == 0, r.stdout + r.stderr
-
-    def listening():
-        try:
-            with socket.create_connection(("127.0.0.1",
-                                           instance.port("smtp")), 1):
-                return True
-        except OSError:
-            return False
-    wait_for(listening, 15, what="the smtp service to listen")
+    wait_for(lambda: listening(instance.port("smtp")), 15,
+             what="the smtp service to listen")
     return instance
 
 
@@ -220,21 +222,113 @@ def queued_id(reply_text):
     return reply_text.rsplit("queued as ", 1)[1].strip()
 
 
+def read_or_none(path, mode="rb"):
+    """The contents of a file, or None when it cannot be read."""
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def proc_info(pid):
+    """dict(ppid, state, start, cmdline, environ, uids, gids, groups,
+    exe) of a process, or None when it is gone."""
+    stat = read_or_none(f"/proc/{pid}/stat")
+    if stat is None:
+        return None
+    fields = stat[stat.rindex(b")") + 2:].split()
+    status = (read_or_none(f"/proc/{pid}/status") or b"").decode(errors="replace")
+    ids = {}
+    for line in status.splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Uid", "Gid", "Groups"):
+            ids[key] = [int(x) for x in value.split()]
+    try:
+        exe = os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        exe = None
+    cmdline = (read_or_none(f"/proc/{pid}/cmdline") or b"").split(b"\0")
+    return {"pid": pid, "state": fields[0].decode(), "ppid": int(fields[1]),
+            "start": int(fields[19]),
+            "cmdline": [c.decode(errors="replace") for c in cmdline if c],
+            "environ": read_or_none(f"/proc/{pid}/environ"),
+            "uids": ids.get("Uid", []), "gids": ids.get("Gid", []),
+            "groups": ids.get("Groups", []), "exe": exe}
+
+
+def all_procs():
+    procs = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            info = proc_info(int(name))
+            if info and info["state"] != "Z":
+                procs[info["pid"]] = info
+    return procs
+
+
+def master_pid(inst):
+    text = read_or_none(inst.queue_dir / "pid" / "master.pid", "r")
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def instance_procs(inst):
+    """{pid: info} of the live (non-zombie) processes of an instance."""
+    procs = all_procs()
+    marker = b"MAIL_CONFIG=" + str(inst.config_dir).encode()
+    root = str(inst.root)
+    mine = set()
+    for pid, p in procs.items():
+        if pid == os.getpid():
+            continue
+        env = (p["environ"] or b"").split(b"\0")
+        if marker in env or marker + b"/" in env or \
+                any(root in arg for arg in p["cmdline"]):
+            mine.add(pid)
+    master = master_pid(inst)
+    if master in procs and program(procs[master]) == "master":
+        mine.add(master)
+    grew = True
+    while grew:
+        grew = False
+        for pid, p in procs.items():
+            if p["ppid"] in mine and pid not in mine:
+                mine.add(pid)
+                grew = True
+    return {pid: procs[pid] for pid in mine}
+
+
+def program(p):
+    """The program name of a process (basename of exe or argv[0])."""
+    if p["exe"]:
+        return os.path.basename(p["exe"].removesuffix(" (deleted)"))
+    return os.path.basename(p["cmdline"][0]) if p["cmdline"] else ""
+
+
+def still_alive(seen):
+    """Those of the processes seen earlier that still run (same pid and
+    start time, not a zombie)."""
+    left = {}
+    for pid, p in seen.items():
+        now = proc_info(pid)
+        if now and now["state"] != "Z" and now["start"] == p["start"]:
+            left[pid] = now
+    return left
+
+
+def describe(procs):
+    return "; ".join(f"pid {pid} {' '.join(p['cmdline'])} uid {p['uids']}"
+                     for pid, p in sorted(procs.items())) or "none"
+
+
 def smtpd_pids(instance):
     """PIDs of this instance's smtpd processes: /proc/PID/exe is the
     installed smtpd and the command line names the instance's port."""
     path = os.path.realpath(instance.postern.libexec("smtpd"))
-    port = str(instance.port("smtp")).encode()
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            exe = os.readlink(f"/proc/{entry}/exe")
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if exe == path and any(a.endswith(b":" + port) for a in argv):
-            pids.append(int(entry))
-    return pids
+    port = ":" + str(instance.port("smtp"))
+    return [pid for pid, p in all_procs().items()
+            if p["exe"] == path and any(a.endswith(port)
+                                        for a in p["cmdline"])]
