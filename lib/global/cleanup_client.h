@@ -70,6 +70,7 @@
 #define CLEANUP_FLAG_MAP_OK	(1 << 3)	/* address mapping allowed */
 #define CLEANUP_FLAG_SMTPUTF8	(1 << 4)	/* SMTPUTF8 requested */
 #define CLEANUP_FLAG_FROM_SMTP	(1 << 5)	/* from smtpd (not pickup) */
+#define CLEANUP_FLAG_EXTRACT	(1 << 6)	/* sendmail -t: recipients from To/Cc/Bcc */
 #define CLEANUP_FLAG_MASK_EXTERNAL	(CLEANUP_FLAG_FILTER | CLEANUP_FLAG_MAP_OK)
 
 /* Status bits (0: queued). */

@@ -30,4 +30,7 @@ include $(srcdir)/lib/global/addr.mk
 include $(srcdir)/lib/global/match.mk
 include $(srcdir)/lib/global/server.mk
 include $(srcdir)/lib/global/cleanup.mk
+include $(srcdir)/lib/global/deliver.mk
+include $(srcdir)/lib/global/resolve.mk
+include $(srcdir)/lib/global/bounce.mk
 include $(srcdir)/lib/global/mkmap.mk

@@ -1,0 +1,1 @@
+# bounce/local.mk - to be filled in

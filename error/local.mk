@@ -1,0 +1,1 @@
+# error/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# lib/global/bounce.mk - to be filled in

@@ -1,0 +1,1 @@
+# lib/global/deliver.mk - to be filled in

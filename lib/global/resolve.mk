@@ -1,0 +1,1 @@
+# lib/global/resolve.mk - to be filled in

@@ -1,0 +1,1 @@
+# local/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# pickup/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# postcat/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# postdrop/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# postqueue/local.mk - to be filled in

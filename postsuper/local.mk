@@ -1,0 +1,1 @@
+# postsuper/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# qmgr/local.mk - to be filled in

@@ -1,0 +1,1 @@
+# sendmail/local.mk - to be filled in

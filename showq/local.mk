@@ -1,0 +1,1 @@
+# showq/local.mk - to be filled in

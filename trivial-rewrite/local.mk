@@ -1,0 +1,1 @@
+# trivial-rewrite/local.mk - to be filled in

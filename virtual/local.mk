@@ -1,0 +1,1 @@
+# virtual/local.mk - to be filled in
