@@ -24,16 +24,10 @@
 #include "argv.h"
 #include "qfile.h"
 
-/*
- * Queue file formats that are cleanup's own (readers: qmgr, postcat).
- * SIZE: three right-aligned 15-digit fields: content size (bytes of the
- * content section's records, from after MESSAGE to before XTRA), offset
- * of the first content record, number of recipients. TIME: arrival time
- * as "seconds.microseconds" (6 digits).
- */
-#define CLEANUP_SIZE_FORMAT	"%15ld %15ld %15ld"
-#define CLEANUP_SIZE_LEN	47
-#define CLEANUP_TIME_FORMAT	"%ld.%06ld"
+/* Queue file formats of SIZE and TIME: rec_type.h. */
+#define CLEANUP_SIZE_FORMAT	REC_SIZE_FORMAT
+#define CLEANUP_SIZE_LEN	REC_SIZE_LEN
+#define CLEANUP_TIME_FORMAT	REC_TIME_FORMAT
 
 /*
  * The largest record accepted from a client, and the record limit of the

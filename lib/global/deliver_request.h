@@ -12,8 +12,8 @@
  *  1. agent -> qmgr, attr0: "status" (int 0): the agent is ready.
  *  2. qmgr -> agent, attr0, in this order:
  *	flags (int, DEL_REQ_FLAG_*), queue_name (str, e.g. "active"),
- *	queue_id (str), offset (long: file offset of the MESSAGE record, where
- *	the content starts), data_size (long: content bytes), nexthop (str),
+ *	queue_id (str), offset (long: file offset of the first content record,
+ *	as the SIZE record gives it), data_size (long: content bytes), nexthop (str),
  *	encoding (str: "7bit", "8bit" or ""), smtputf8 (int), sender (str,
  *	"" for the null sender), dsn_envid (str), dsn_ret (int, DSN_RET_*),
  *	arrival_time, active_time, dispatch_time (str "sec.usec": arrival in
@@ -108,7 +108,7 @@ typedef struct DELIVER_REQUEST {
 	int	flags;			/* DEL_REQ_FLAG_* */
 	char   *queue_name;
 	char   *queue_id;
-	long	data_offset;		/* MESSAGE record */
+	long	data_offset;		/* first content record */
 	long	data_size;
 	char   *nexthop;
 	char   *encoding;

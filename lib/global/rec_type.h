@@ -56,6 +56,17 @@
 #define REC_SEC_EXTRACTED	2
 #define REC_SEC_DONE		3	/* after END: nothing may follow */
 
+/*
+ * Data formats of cleanup's own envelope records (readers: qmgr, postcat,
+ * showq). SIZE: three right-aligned 15-digit fields: content size (bytes
+ * of the content section's records, from after MESSAGE to before XTRA),
+ * file offset of the first content record, number of recipients. TIME:
+ * arrival time as "seconds.microseconds" (6 digits).
+ */
+#define REC_SIZE_FORMAT		"%15ld %15ld %15ld"
+#define REC_SIZE_LEN		47
+#define REC_TIME_FORMAT		"%ld.%06ld"
+
 /* Name of a record type, or "unknown". */
 extern const char *rec_type_name(int type);
 
