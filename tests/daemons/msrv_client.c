@@ -39,6 +39,8 @@ main(int argc, char **argv)
 		line = vstring_alloc(100);
 		if ((stream = mail_connect(argv[2], argv[3], 10, why)) == NULL) {
 			printf("%s\n", vstring_str(why));
+			vstring_free(why);
+			vstring_free(line);
 			return (1);
 		}
 		/* The banner line of msrv_single, if any, comes first. */
@@ -50,6 +52,8 @@ main(int argc, char **argv)
 			fputs(vstring_str(line), stdout);
 		}
 		vstream_close(stream);
+		vstring_free(why);
+		vstring_free(line);
 		return (0);
 	}
 	msg_fatal("usage: msrv_client trigger|connect CLASS NAME ...");
