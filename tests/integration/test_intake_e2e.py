@@ -4,7 +4,8 @@ file that survives SIGKILL of every process, daemons run with the right
 privileges, Debian's stock master.cf is accepted, and `postfix stop`
 leaves nothing behind.
 
-There is no qmgr yet: accepted mail stays in queue/incoming/QUEUEID.
+The tests hold delivery (no qmgr in master.cf): accepted mail stays in
+queue/incoming/QUEUEID.
 Processes of an instance are found through /proc: MAIL_CONFIG=<config
 dir> in the environment, the instance path in the command line, or
 descent from the instance's master; a zombie counts as gone (PID 1 here
@@ -459,6 +460,7 @@ def test_whole_instance_as_nobody(instance):
     if not shutil.which("setpriv"):
         pytest.skip("setpriv (util-linux) is not installed")
     inst = instance
+    hold_delivery(inst)
     prefix = inst.postern.prefix
     main = (inst.config_dir / "main.cf").read_text()
     if not nobody_can_run(prefix / "sbin" / "postfix"):
