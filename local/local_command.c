@@ -159,9 +159,10 @@ local_command(LOCAL_CTX *ctx, const char *command, uid_t uid, gid_t gid,
 	vstring_memcat(input, vstring_str(rs->msg->content),
 		       vstring_len(rs->msg->content));
 
-	ret = spawn_command(argv, (const char *const *) env->argv, uid, gid,
-			    (int) mail_conf_time("command_time_limit"),
-			    vstring_str(input), output, &exit_status, why);
+	ret = spawn_command_data(argv, (const char *const *) env->argv, uid,
+				 gid, (int) mail_conf_time("command_time_limit"),
+				 vstring_str(input), vstring_len(input), output,
+				 &exit_status, why);
 	vstring_free(input);
 	VSTRING_RESET(text);
 	local_output_text(text, vstring_str(output), vstring_len(output));

@@ -301,6 +301,17 @@ spawn_command(const char *const argv[], const char *const envp[],
 	      uid_t uid, gid_t gid, int timeout, const char *stdin_data,
 	      VSTRING *stdout_out, int *exit_status, VSTRING *why)
 {
+	return (spawn_command_data(argv, envp, uid, gid, timeout, stdin_data,
+				   stdin_data ? strlen(stdin_data) : 0,
+				   stdout_out, exit_status, why));
+}
+
+int
+spawn_command_data(const char *const argv[], const char *const envp[],
+		   uid_t uid, gid_t gid, int timeout, const char *stdin_data,
+		   size_t stdin_len, VSTRING *stdout_out, int *exit_status,
+		   VSTRING *why)
+{
 	struct spawn_state state;
 	struct sigaction ign;
 	struct sigaction dfl;
@@ -336,7 +347,7 @@ spawn_command(const char *const argv[], const char *const envp[],
 	memset(&state, 0, sizeof(state));
 	state.in_fd = state.out_fd = state.pidfd = -1;
 	state.in_data = stdin_data;
-	state.in_left = stdin_data ? strlen(stdin_data) : 0;
+	state.in_left = stdin_data ? stdin_len : 0;
 	state.out = stdout_out;
 
 	if ((state.pid = spawn_start(argv, envp, uid, gid, &state, my_why)) < 0) {

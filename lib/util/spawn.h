@@ -11,7 +11,8 @@
  *	mask, descriptors 0-2 only, and, when uid/gid are not -1, those
  *	IDs (gid as the only group). "envp" NULL means an empty environment.
  *	"stdin_data" (NULL: /dev/null) is written to the child's standard
- *	input; standard output and standard error, merged, are collected in
+ *	input (spawn_command_data() takes its length, so it may hold NUL
+ *	bytes: message content); standard output and standard error, merged, are collected in
  *	"stdout_out" (NULL: discarded; at most SPAWN_OUTPUT_MAX bytes are
  *	kept, the rest is read and dropped). With timeout > 0 seconds, the
  *	whole process group is killed with SIGKILL when the command and its
@@ -43,5 +44,10 @@ extern int spawn_command(const char *const argv[], const char *const envp[],
 			 uid_t uid, gid_t gid, int timeout,
 			 const char *stdin_data, VSTRING *stdout_out,
 			 int *exit_status, VSTRING *why);
+extern int spawn_command_data(const char *const argv[],
+			      const char *const envp[], uid_t uid, gid_t gid,
+			      int timeout, const char *stdin_data,
+			      size_t stdin_len, VSTRING *stdout_out,
+			      int *exit_status, VSTRING *why);
 
 #endif
