@@ -281,6 +281,9 @@ deliver_mark(DELIVER_REQUEST *req, const RECIPIENT *rcpt, const char *relay)
 	int     err;
 	DSN_INFO tmp;
 
+	/* A derived recipient (one destination of an alias) has no record. */
+	if (rcpt->offset < 0)
+		return (DEL_STAT_OK);
 	if ((err = qfile_mark_done(req->fd, (off_t) rcpt->offset)) == 0)
 		return (DEL_STAT_OK);
 	msg_warn("%s: cannot mark recipient %s done at offset %ld: %s%s%s",

@@ -42,7 +42,8 @@
  *	deliver_sent() logs "ID: to=<rcpt>, [orig_to=<orig>, ]relay=RELAY,
  *		delay=D, delays=a/b/c/d, dsn=2.x.x, status=sent (REASON)",
  *		marks the recipient DONE in the queue file (qfile_mark_done:
- *		fsync before returning) and, with NOTIFY=SUCCESS, appends to the
+ *		fsync before returning; not for a RECIPIENT with offset < 0,
+ *		which an agent derived, e.g. one destination of an alias) and, with NOTIFY=SUCCESS, appends to the
  *		trace log for a success DSN. Returns 0, or DEL_STAT_DEFER when
  *		the file could not be updated (then it logs and defers).
  *	deliver_defer() logs status=deferred and appends the recipient and
