@@ -20,6 +20,12 @@
  *   cleanup -> client	status (int): 0 or CLEANUP_STAT_* bits;
  *			reason (str): detail for logs and replies.
  *
+ * Envelope addresses are rewritten through trivial-rewrite (private/
+ * rewrite), recipients expanded through virtual_alias_maps, and with
+ * CLEANUP_FLAG_EXTRACT recipients are taken from To:, Cc: and Bcc: (or
+ * their Resent- versions) and written to the extracted section
+ * (cleanup_addr.c, cleanup_message.c).
+ *
  * TIME, SIZE and DONE records are cleanup's own; a client sending them,
  * an unknown type, a record out of section order or a malformed one
  * makes the status CLEANUP_STAT_BAD, but cleanup keeps reading up to END
@@ -120,6 +126,8 @@ cleanup_state_alloc(VSTREAM *src)
 	state->rcpt_fields = argv_alloc(4);
 	state->dups = htable_create(100);
 	state->hdr = vstring_alloc(100);
+	state->extract_rcpts = argv_alloc(2);
+	state->extract_resent = argv_alloc(2);
 	return (state);
 }
 
@@ -135,6 +143,8 @@ cleanup_state_free(CLEANUP_STATE *state)
 	argv_free(state->rcpt_fields);
 	htable_free(state->dups, NULL);
 	vstring_free(state->hdr);
+	argv_free(state->extract_rcpts);
+	argv_free(state->extract_resent);
 	if (state->hdr_ends)
 		myfree(state->hdr_ends);
 	myfree(state);
@@ -298,6 +308,8 @@ cleanup_pre_init(const char *service, char **argv)
 	(void) argv;
 	/* Load the time zone while /etc is still reachable (chroot). */
 	tzset();
+	/* Tables are opened while still privileged, as Postfix does. */
+	cleanup_addr_init();
 }
 
 static void

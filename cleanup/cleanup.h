@@ -8,6 +8,7 @@
  *	cleanup_envelope.c	envelope and extracted records
  *	cleanup_message.c	message headers and body
  *	cleanup_out.c		the queue file: create, write, finish, remove
+ *	cleanup_addr.c		envelope rewriting, virtual alias expansion
  *
  * One CLEANUP_STATE lives for one client connection (one message). Errors
  * accumulate as CLEANUP_STAT_* bits in errs; once errs is non-zero nothing
@@ -52,6 +53,8 @@
 #define CLEANUP_HDR_RESENT_TO		(1 << 9)
 #define CLEANUP_HDR_RESENT_CC		(1 << 10)
 #define CLEANUP_HDR_RESENT_OTHER	(1 << 11)	/* other Resent-* */
+#define CLEANUP_HDR_BCC			(1 << 12)
+#define CLEANUP_HDR_RESENT_BCC		(1 << 13)
 
 /* Content state. */
 #define CLEANUP_IN_HEADERS	0	/* primary message headers */
@@ -103,6 +106,10 @@ typedef struct CLEANUP_STATE {
 	int	resent;			/* Resent- headers present */
 	int	hop_count;
 	int	headers_done;
+
+	/* sendmail -t (CLEANUP_FLAG_EXTRACT): addresses from headers. */
+	ARGV   *extract_rcpts;		/* To:, Cc:, Bcc: */
+	ARGV   *extract_resent;		/* Resent-To:, Resent-Cc:, Resent-Bcc: */
 } CLEANUP_STATE;
 
 /* Parameters (cleanup.c reads them after start-up). */
@@ -140,6 +147,14 @@ extern void cleanup_envelope(CLEANUP_STATE *state, int type,
 extern void cleanup_extracted(CLEANUP_STATE *state, int type,
 			      const char *data, size_t len);
 extern int cleanup_envelope_pending(CLEANUP_STATE *state);
+
+/* cleanup_addr.c */
+extern void cleanup_addr_init(void);
+extern int cleanup_addr_rewrite(CLEANUP_STATE *state, const char *addr,
+				VSTRING *out);
+extern void cleanup_addr_rcpt(CLEANUP_STATE *state, const char *orcpt,
+			      const char *dsn_orcpt, const char *dsn_notify,
+			      const char *rcpt);
 
 /* cleanup_message.c */
 extern void cleanup_message(CLEANUP_STATE *state, int type,

@@ -7,15 +7,17 @@
  *	cleanup_envelope_pending() 1 when per-recipient records wait for
  *		their recipient.
  *
- * Records are copied to the queue file as they are, in the client's
- * order, with these checks (each failure is CLEANUP_STAT_BAD): one SENDER
- * before MESSAGE; ATTR records are "name=value" with a non-empty name, at
- * most queue_file_attribute_count_limit of them; no NUL byte in an
- * address or attribute. A recipient's ORCPT, DSN_ORCPT and DSN_NOTIFY
- * records (each at most once) are held until its RCPT record arrives and
- * then written in front of it, unchanged. A recipient whose record group
- * is identical to an earlier one is dropped, as Postfix's duplicate
- * filter does, remembering at most duplicate_filter_limit of them.
+ * Records are copied to the queue file in the client's order, with these
+ * checks (each failure is CLEANUP_STAT_BAD): one SENDER before MESSAGE;
+ * ATTR records are "name=value" with a non-empty name, at most
+ * queue_file_attribute_count_limit of them; no NUL byte in an address or
+ * attribute. The sender is rewritten to canonical form (cleanup_addr.c).
+ * A recipient's ORCPT, DSN_ORCPT and DSN_NOTIFY records (each at most
+ * once) are held until its RCPT record arrives; cleanup_addr_rcpt() then
+ * rewrites and expands the recipient and writes each resulting group
+ * (ORCPT, DSN_ORCPT, DSN_NOTIFY, RCPT) unless an identical group was
+ * written before, as Postfix's duplicate filter does, remembering at most
+ * duplicate_filter_limit of them.
  *
  * The "rewrite_context" attribute (local or remote) decides whether
  * missing headers are added (cleanup_message.c).
@@ -84,39 +86,37 @@ cleanup_rcpt_field(CLEANUP_STATE *state, int type, const char *data,
 	argv_add(state->rcpt_fields, vstring_str(state->buf));
 }
 
-/* A recipient: its held records, then RCPT, unless it is a duplicate. */
+/* A recipient: rewritten and expanded with its held records. */
 static void
 cleanup_rcpt(CLEANUP_STATE *state, const char *data, size_t len)
 {
-	size_t  i;
-	int     dup = 0;
+	const char *orcpt = NULL;
+	const char *dsn_orcpt = NULL;
+	const char *dsn_notify = NULL;
+	char   *rcpt;
+	size_t	i;
 
 	if (has_nul(data, len)) {
 		cleanup_bad(state, "NUL byte in recipient record");
-		return;
-	}
-	/* The key: every field of the group, as Postfix's duplicate filter. */
-	VSTRING_RESET(state->buf);
-	for (i = 0; i < state->rcpt_fields->len; i++) {
-		vstring_strcat(state->buf, state->rcpt_fields->argv[i]);
-		vstring_addch(state->buf, '\n');
-	}
-	vstring_addch(state->buf, REC_TYPE_RCPT);
-	vstring_memcat(state->buf, data, len);
-	if (htable_find(state->dups, vstring_str(state->buf)) != NULL) {
-		dup = 1;
-	} else if (state->dup_count < var_dup_filter_limit) {
-		htable_enter(state->dups, vstring_str(state->buf), state);
-		state->dup_count++;
-	}
-	if (!dup) {
+	} else {
 		for (i = 0; i < state->rcpt_fields->len; i++) {
 			const char *field = state->rcpt_fields->argv[i];
 
-			cleanup_out_str(state, (unsigned char) field[0], field + 1);
+			switch (field[0]) {
+			case REC_TYPE_ORCPT:
+				orcpt = field + 1;
+				break;
+			case REC_TYPE_DSN_ORCPT:
+				dsn_orcpt = field + 1;
+				break;
+			case REC_TYPE_DSN_NOTIFY:
+				dsn_notify = field + 1;
+				break;
+			}
 		}
-		cleanup_out_rec(state, REC_TYPE_RCPT, data, len);
-		state->rcpt_count++;
+		rcpt = mystrndup(data, len);
+		cleanup_addr_rcpt(state, orcpt, dsn_orcpt, dsn_notify, rcpt);
+		myfree(rcpt);
 	}
 	argv_truncate(state->rcpt_fields, 0);
 	state->rcpt_pending = 0;
@@ -189,9 +189,13 @@ cleanup_envelope(CLEANUP_STATE *state, int type, const char *data,
 		} else if (has_nul(data, len)) {
 			cleanup_bad(state, "NUL byte in sender record");
 		} else {
-			vstring_memcpy(state->sender, data, len);
+			char   *raw = mystrndup(data, len);
+
 			state->sender_seen = 1;
-			cleanup_out_rec(state, type, data, len);
+			if (cleanup_addr_rewrite(state, raw, state->sender) == 0)
+				cleanup_out_str(state, type,
+						vstring_str(state->sender));
+			myfree(raw);
 		}
 		break;
 	case REC_TYPE_DSN_ENVID:

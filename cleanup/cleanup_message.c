@@ -29,6 +29,13 @@
  * Resent- header, the Resent- versions are added instead. A message that
  * ends up without Message-ID is logged as "message-id=<>".
  *
+ * With CLEANUP_FLAG_EXTRACT (sendmail -t) the addresses of To:, Cc: and
+ * Bcc: headers are collected (Resent-To:, Resent-Cc:, Resent-Bcc: when
+ * the message has any Resent- header, as Postfix does) and, after XTRA,
+ * become recipients in the extracted section, in addition to those of
+ * the envelope; Bcc: and Resent-Bcc: themselves are removed through
+ * message_drop_headers, whose default lists them.
+ *
  * Body records are copied as they come.
  */
 #include <stdio.h>
@@ -41,6 +48,7 @@
 #include "argv.h"
 #include "vstring.h"
 #include "addr_quote.h"
+#include "addr_list.h"
 #include "rec_type.h"
 #include "cleanup_client.h"
 #include "cleanup.h"
@@ -62,7 +70,8 @@ static const CLEANUP_HDR_INFO cleanup_hdr_info[] = {
 	{"Resent-From", CLEANUP_HDR_RESENT_FROM},
 	{"Resent-To", CLEANUP_HDR_RESENT_TO},
 	{"Resent-Cc", CLEANUP_HDR_RESENT_CC},
-	{"Resent-Bcc", CLEANUP_HDR_RESENT_OTHER},
+	{"Bcc", CLEANUP_HDR_BCC},
+	{"Resent-Bcc", CLEANUP_HDR_RESENT_BCC},
 	{"Resent-Sender", CLEANUP_HDR_RESENT_OTHER},
 	{"Resent-Reply-To", CLEANUP_HDR_RESENT_OTHER},
 };
@@ -70,7 +79,13 @@ static const CLEANUP_HDR_INFO cleanup_hdr_info[] = {
 #define CLEANUP_HDR_RESENT_ANY \
 	(CLEANUP_HDR_RESENT_MESSAGE_ID | CLEANUP_HDR_RESENT_DATE \
 	 | CLEANUP_HDR_RESENT_FROM | CLEANUP_HDR_RESENT_TO \
-	 | CLEANUP_HDR_RESENT_CC | CLEANUP_HDR_RESENT_OTHER)
+	 | CLEANUP_HDR_RESENT_CC | CLEANUP_HDR_RESENT_BCC \
+	 | CLEANUP_HDR_RESENT_OTHER)
+
+#define CLEANUP_HDR_EXTRACT \
+	(CLEANUP_HDR_TO | CLEANUP_HDR_CC | CLEANUP_HDR_BCC)
+#define CLEANUP_HDR_EXTRACT_RESENT \
+	(CLEANUP_HDR_RESENT_TO | CLEANUP_HDR_RESENT_CC | CLEANUP_HDR_RESENT_BCC)
 
 #define CLEANUP_HDR_VISIBLE_RCPT \
 	(CLEANUP_HDR_TO | CLEANUP_HDR_RESENT_TO | CLEANUP_HDR_CC \
@@ -143,6 +158,24 @@ cleanup_header_value(CLEANUP_STATE *state)
 	return (vstring_str(state->buf));
 }
 
+/* sendmail -t: remember the addresses of a To/Cc/Bcc header. */
+static void
+cleanup_extract_header(CLEANUP_STATE *state, ARGV *out)
+{
+	ADDR_LIST *list = addr_list_alloc();
+	VSTRING *why = vstring_alloc(100);
+	size_t	i;
+
+	/* Unparsable mailboxes are skipped; the rest of the list counts. */
+	(void) addr_list_parse(list, cleanup_header_value(state),
+			       ADDR_LIST_FLAG_UTF8, why);
+	for (i = 0; i < list->len; i++)
+		if (*list->items[i].addr)
+			argv_add(out, list->items[i].addr);
+	addr_list_free(list);
+	vstring_free(why);
+}
+
 /* Inspect, then write or drop, the header collected so far. */
 static void
 cleanup_header_flush(CLEANUP_STATE *state)
@@ -171,6 +204,11 @@ cleanup_header_flush(CLEANUP_STATE *state)
 		msg_warn("%s: message rejected: hopcount exceeded",
 			 cleanup_id(state));
 	}
+	if ((state->flags & CLEANUP_FLAG_EXTRACT)
+	    && (kind & (CLEANUP_HDR_EXTRACT | CLEANUP_HDR_EXTRACT_RESENT)))
+		cleanup_extract_header(state, (kind & CLEANUP_HDR_EXTRACT) ?
+				       state->extract_rcpts :
+				       state->extract_resent);
 	if (kind == CLEANUP_HDR_MESSAGE_ID)
 		msg_info("%s: message-id=%s", cleanup_id(state),
 			 cleanup_header_value(state));
@@ -336,6 +374,17 @@ cleanup_message_end(CLEANUP_STATE *state)
 {
 	if (state->content_state == CLEANUP_IN_HEADERS)
 		cleanup_headers_done(state);
-	state->xtra_offset = qfile_tell(state->qf);
+	/* After an error there is no file, and nothing more is written. */
+	if (state->qf != NULL)
+		state->xtra_offset = qfile_tell(state->qf);
 	cleanup_out_rec(state, REC_TYPE_XTRA, "", 0);
+	if (state->flags & CLEANUP_FLAG_EXTRACT) {
+		/* Postfix: with any Resent- header, only the Resent- ones. */
+		ARGV   *list = state->resent ? state->extract_resent :
+		    state->extract_rcpts;
+		size_t	i;
+
+		for (i = 0; i < list->len; i++)
+			cleanup_addr_rcpt(state, NULL, NULL, NULL, list->argv[i]);
+	}
 }

@@ -43,11 +43,14 @@
  *   session's: smtpd_trans.c answers it before asking smtpd_check_mail().
  * - Restrictions that need DNS, a policy server, address verification,
  *   TLS or SASL maps (reject_rbl_client, reject_unknown_sender_domain,
- *   check_policy_service, reject_unverified_recipient,
- *   reject_unlisted_recipient, permit_mx_backup, check_*_mx_access, ...)
- *   are accepted but not evaluated yet: each logs one warning per process
- *   and counts as dunno, so none of them ever permits. The implicit
- *   smtpd_reject_unlisted_recipient check waits for the same (issue 4).
+ *   check_policy_service, reject_unverified_recipient, permit_mx_backup,
+ *   check_*_mx_access, ...) are accepted but not evaluated yet: each
+ *   logs one warning per process and counts as dunno, so none of them
+ *   ever permits.
+ * - smtpd_reject_unlisted_recipient (RCPT, after the restriction lists
+ *   unless they rejected, whatever permitted the client) and
+ *   smtpd_reject_unlisted_sender (with the sender restrictions) are in
+ *   smtpd_check_maps.c, as are reject_unlisted_recipient/_sender.
  *   reject_unauth_pipelining is a no-op: the session itself rejects and
  *   disconnects a client that pipelines where it must not. There is no
  *   TLS yet, so reject_plaintext_session always rejects.
@@ -352,11 +355,18 @@ stage_helo(CHK_STATE *state)
 static int
 stage_mail(CHK_STATE *state)
 {
+	int	status;
+
 	if (state->sender == NULL)
 		return (CHK_DUNNO);
-	return (run_list(state, mail_list, dip_client | dip_helo,
-			 state->sender, CHK_NAME_SENDER, "check_sender_access",
-			 &dip_sender));
+	status = run_list(state, mail_list, dip_client | dip_helo,
+			  state->sender, CHK_NAME_SENDER, "check_sender_access",
+			  &dip_sender);
+	/* smtpd_reject_unlisted_sender: after the list, unless it rejected. */
+	if (status != CHK_REJECT && chk_maps_reject_unlisted_sender()
+	    && chk_unlisted_sender(state, state->sender) == CHK_REJECT)
+		status = CHK_REJECT;
+	return (status);
 }
 
 /* defer_if_permitted - a permit becomes the postponed deferral */
@@ -487,7 +497,11 @@ smtpd_check_rcpt(const SMTPD_CHECK_ARGS *args, VSTRING *reply)
 		if (status == CHK_REJECT)
 			break;
 	}
-	return (answer(&state, defer_if_permitted(&state, status)));
+	status = defer_if_permitted(&state, status);
+	/* smtpd_reject_unlisted_recipient: whatever permitted the client. */
+	if (status != CHK_REJECT && chk_maps_reject_unlisted_rcpt())
+		status = chk_unlisted_rcpt(&state, args->recipient);
+	return (answer(&state, status));
 }
 
 int
@@ -654,6 +668,7 @@ check_free(void)
 	chk_rest_free();
 	chk_access_free();
 	chk_addr_free();
+	chk_maps_free();
 }
 
 void
@@ -667,6 +682,7 @@ smtpd_check_init(void)
 	chk_access_init();
 	chk_addr_init();
 	chk_rest_init();
+	chk_maps_init();
 
 	client_list = parse_param("smtpd_client_restrictions");
 	helo_list = parse_param("smtpd_helo_restrictions");

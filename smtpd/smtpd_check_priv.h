@@ -8,7 +8,8 @@
  * smtpd_check_rest.c evaluates restriction lists,
  * smtpd_check_access.c evaluates check_*_access tables and their results,
  * smtpd_check_addr.c resolves addresses (address class, routing,
- * mynetworks, host name syntax). Nothing here is for the session.
+ * mynetworks, host name syntax), smtpd_check_maps.c rejects unknown
+ * recipients and senders (smtpd_reject_unlisted_*). Nothing here is for the session.
  */
 #include "vstring.h"
 #include "argv.h"
@@ -84,6 +85,14 @@ extern const char *chk_dsn_fix(const char *status, const char *reply_class);
 extern const char *chk_dsn_split(const char *text, const char *def_dsn,
 				 char *dsn, size_t dsn_size);
 extern int chk_dsn_valid(const char *text);
+
+/* Unknown recipients and senders (smtpd_check_maps.c). */
+extern void chk_maps_init(void);
+extern void chk_maps_free(void);
+extern int chk_unlisted_rcpt(CHK_STATE *state, const char *addr);
+extern int chk_unlisted_sender(CHK_STATE *state, const char *addr);
+extern int chk_maps_reject_unlisted_rcpt(void);
+extern int chk_maps_reject_unlisted_sender(void);
 
 /* Reply and logging (smtpd_check.c). */
 extern int chk_reject(CHK_STATE *state, int err_class, int code,

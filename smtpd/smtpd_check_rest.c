@@ -90,6 +90,7 @@ enum {
 	R_CHECK_RECIPIENT, R_PERMIT_AUTH_DEST, R_REJECT_UNAUTH_DEST,
 	R_DEFER_UNAUTH_DEST, R_CHECK_RELAY_DOMAINS, R_PERMIT_SASL_AUTH,
 	R_NON_FQDN_RECIPIENT, R_MULTI_RCPT_BOUNCE,
+	R_UNLISTED_SENDER, R_UNLISTED_RECIPIENT,
 	R_CHECK_ETRN,
 	R_UNSUPPORTED,
 };
@@ -162,7 +163,7 @@ static const RESTRICTION restrictions[] = {
 	{"reject_unknown_sender_domain", R_UNSUPPORTED, 0, "DNS lookups"},
 	{"reject_unknown_address", R_UNSUPPORTED, 0, "DNS lookups"},
 	{"reject_unverified_sender", R_UNSUPPORTED, 0, "address verification"},
-	{"reject_unlisted_sender", R_UNSUPPORTED, 0, "recipient tables"},
+	{"reject_unlisted_sender", R_UNLISTED_SENDER, 0, NULL},
 	{"reject_sender_login_mismatch", R_UNSUPPORTED, 0, "SASL"},
 	{"reject_authenticated_sender_login_mismatch", R_UNSUPPORTED, 0, "SASL"},
 	{"reject_known_sender_login_mismatch", R_UNSUPPORTED, 0, "SASL"},
@@ -183,8 +184,8 @@ static const RESTRICTION restrictions[] = {
 	{"reject_unknown_recipient_domain", R_UNSUPPORTED, 0, "DNS lookups"},
 	{"permit_mx_backup", R_UNSUPPORTED, 0, "DNS lookups"},
 	{"reject_unverified_recipient", R_UNSUPPORTED, 0, "address verification"},
-	{"reject_unlisted_recipient", R_UNSUPPORTED, 0, "recipient tables"},
-	{"check_recipient_maps", R_UNSUPPORTED, 0, "recipient tables"},
+	{"reject_unlisted_recipient", R_UNLISTED_RECIPIENT, 0, NULL},
+	{"check_recipient_maps", R_UNLISTED_RECIPIENT, 0, NULL},
 	{"check_recipient_ns_access", R_UNSUPPORTED, RF_MAP, "DNS lookups"},
 	{"check_recipient_mx_access", R_UNSUPPORTED, RF_MAP, "DNS lookups"},
 	{"check_recipient_a_access", R_UNSUPPORTED, RF_MAP, "DNS lookups"},
@@ -694,6 +695,16 @@ chk_generic(CHK_STATE *state, ARGV *list, const char *reply_name,
 							       state->recipient,
 							       state->recipient,
 							    CHK_NAME_RECIPIENT);
+				break;
+			case R_UNLISTED_SENDER:
+				if (state->sender && *state->sender)
+					status = chk_unlisted_sender(state,
+								state->sender);
+				break;
+			case R_UNLISTED_RECIPIENT:
+				if (state->recipient)
+					status = chk_unlisted_rcpt(state,
+							      state->recipient);
 				break;
 			case R_MULTI_RCPT_BOUNCE:
 				if (state->sender && *state->sender == 0

@@ -43,9 +43,11 @@ static const struct dict_type_info {
 	{"hash", dict_hash_open, 1},
 	{"inline", dict_inline_open, 0},
 	{"pcre", dict_pcre_open, 0},
+	{"proxy", dict_proxy_open, 0},
 	{"regexp", dict_regexp_open, 0},
 	{"static", dict_static_open, 0},
 	{"texthash", dict_thash_open, 0},
+	{"unix", dict_unix_open, 0},
 };
 
 #define DICT_TYPE_COUNT	(sizeof(dict_types) / sizeof(dict_types[0]))

@@ -62,6 +62,8 @@ extern DICT *dict_btree_open(const char *, int, int, VSTRING *);
 extern DICT *dict_cidr_open(const char *, int, int, VSTRING *);
 extern DICT *dict_regexp_open(const char *, int, int, VSTRING *);
 extern DICT *dict_pcre_open(const char *, int, int, VSTRING *);
+extern DICT *dict_unix_open(const char *, int, int, VSTRING *);
+extern DICT *dict_proxy_open(const char *, int, int, VSTRING *);
 
 /* In-memory key/value store shared by inline: and texthash:. */
 extern DICT *dict_mem_alloc(const char *type, const char *name, int dict_flags);

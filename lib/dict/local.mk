@@ -13,7 +13,8 @@ lib_dict_libdict_a_SOURCES = \
 	lib/dict/dict_pattern.c lib/dict/dict_pattern.h \
 	lib/dict/dict_pattern_tmpl.c \
 	lib/dict/dict_regexp.c \
-	lib/dict/dict_pcre.c
+	lib/dict/dict_pcre.c \
+	lib/dict/dict_unix.c
 
 DICT_TEST_LIBS = $(LIBDICT) $(LIBUTIL) $(PCRE2_LIBS) $(DB_LIBS) $(CMOCKA_LIBS)
 

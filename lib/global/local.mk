@@ -34,4 +34,5 @@ include $(srcdir)/lib/global/deliver.mk
 include $(srcdir)/lib/global/resolve.mk
 include $(srcdir)/lib/global/bounce.mk
 include $(srcdir)/lib/global/maildrop.mk
+include $(srcdir)/lib/global/mailbox.mk
 include $(srcdir)/lib/global/mkmap.mk

@@ -167,7 +167,13 @@ class Instance:
                 f"daemon_directory = {self.postern.prefix}/libexec/postern\n"
                 f"command_directory = {self.postern.prefix}/sbin\n"
                 f"maillog_file = {self.maillog}\n"
-                f"maillog_file_prefixes = {self.root}\n")
+                f"maillog_file_prefixes = {self.root}\n"
+                # No system alias database: the instance has none of its
+                # own, and any local part is accepted at RCPT (tests of
+                # unknown users set local_recipient_maps themselves).
+                f"alias_maps =\n"
+                f"alias_database =\n"
+                f"local_recipient_maps =\n")
 
     def port(self, name):
         """A free 127.0.0.1 port, the same one each time for a name."""

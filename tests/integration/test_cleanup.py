@@ -13,6 +13,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import threading
 import time
 
 import pytest
@@ -154,11 +155,78 @@ SIMPLE = ["Received: from client by postern.test", "Subject: hello", "",
           "body line 1", "body line 2"]
 
 
-@pytest.fixture
-def queue(instance):
+class FakeRewrite:
+    """A stand-in for trivial-rewrite(8) on private/rewrite: "rewrite"
+    requests append @postern.test (myorigin) to a bare user name and
+    leave other addresses alone; every request is remembered."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.requests = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(16)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn,),
+                             daemon=True).start()
+
+    def _session(self, conn):
+        buf = b""
+        with conn:
+            while True:
+                end = buf.find(b"\0\0")
+                # A request ends with an empty name after a value.
+                fields = None
+                if end >= 0:
+                    parts = buf.split(b"\0")
+                    # name value ... "" -> find the terminating empty name
+                    i, attrs = 0, {}
+                    while i + 1 < len(parts) and parts[i] != b"":
+                        attrs[parts[i].decode()] = parts[i + 1].decode()
+                        i += 2
+                    if i < len(parts) - 1 and parts[i] == b"":
+                        fields = attrs
+                        consumed = sum(len(p) + 1 for p in parts[:i + 1])
+                        buf = buf[consumed:]
+                if fields is None:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    buf += chunk
+                    continue
+                self.requests.append(fields)
+                addr = fields.get("address", "")
+                if fields.get("request") == "rewrite":
+                    if addr and "@" not in addr:
+                        addr += "@postern.test"
+                    conn.sendall(attr_request(flags=0, address=addr))
+                else:
+                    conn.sendall(attr_request(flags=16, transport="smtp",
+                                              nexthop="x", recipient=addr))
+
+    def close(self):
+        self.sock.close()
+
+
+def make_queue_dirs(instance):
     for d in ("incoming", "hold", "active", "deferred", "public", "private"):
         (instance.queue_dir / d).mkdir(mode=0o700)
-    return instance
+
+
+@pytest.fixture
+def queue(instance):
+    make_queue_dirs(instance)
+    instance.rewrite = FakeRewrite(instance.queue_dir / "private" / "rewrite")
+    yield instance
+    instance.rewrite.close()
 
 
 def queue_files(instance, *queues):
@@ -570,3 +638,218 @@ def test_success_is_reported_only_after_the_file_is_durable(queue, tmp_path):
     # The file's fsync, then mode and name, then the directory's fsync.
     assert events[-5:] == ["fsync", "chmod", "rename", "fsync", "reply"], \
         events
+
+
+# ---- envelope rewriting, virtual aliases, sendmail -t (issue 4) -------------
+
+FLAG_EXTRACT = 64
+STAT_DEFER = 64
+
+
+def rcpt_groups(recs):
+    """[(orcpt, dsn_orcpt, dsn_notify, rcpt)] from queue-file records."""
+    groups, cur = [], {}
+    for t, d in recs:
+        if t in (ORCPT, DSN_ORCPT, DSN_NOTIFY):
+            cur[t] = d.decode()
+        elif t == RCPT:
+            groups.append((cur.get(ORCPT), cur.get(DSN_ORCPT),
+                           cur.get(DSN_NOTIFY), d.decode()))
+            cur = {}
+    return groups
+
+
+def section_after_xtra(recs):
+    return recs[recs.index((XTRA, b"")) + 1:]
+
+
+def aliases(queue, text, name="virtual"):
+    path = queue.root / name
+    path.write_text(text)
+    return f"texthash:{path}"
+
+
+def test_bare_addresses_are_rewritten_and_keep_the_original(queue):
+    recs = envelope(sender="owner", rcpts=("root", "a@example.com")) + \
+        content(SIMPLE)
+    s, qid, reply = run_message(queue, recs)
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    assert (SENDER, b"owner@postern.test") in got
+    assert rcpt_groups(got) == [("root", None, None, "root@postern.test"),
+                                (None, None, None, "a@example.com")]
+    assert {"request": "rewrite", "rule": "local", "address": "root"} in \
+        queue.rewrite.requests
+    # The null sender is never sent for rewriting, nor changed.
+    s, qid, reply = run_message(queue, envelope(sender="") + content(SIMPLE))
+    _, got = queued_records(queue, qid)
+    assert (SENDER, b"") in got
+
+
+def test_unreachable_rewrite_service_defers_the_message(instance):
+    make_queue_dirs(instance)
+    s, qid, reply = run_message(instance, envelope() + content(SIMPLE))
+    assert int(reply["status"]) & STAT_DEFER
+    assert reply["reason"].startswith("4.3.0 ")
+    assert queue_files(instance) == []
+    assert "address rewriting service unavailable" in s.stderr()
+
+
+def test_virtual_alias_expansion_keeps_dsn_fields_of_the_original(queue):
+    table = aliases(queue, "list@example.com a@example.com, b@example.com\n"
+                    "b@example.com c@example.com\n")
+    recs = [record(SENDER, "s@example.com"),
+            record(ORCPT, "List@Example.com"),
+            record(DSN_ORCPT, "rfc822;List@Example.com"),
+            record(DSN_NOTIFY, "6"), record(RCPT, "list@example.com"),
+            record(MESSAGE)] + content(SIMPLE)
+    s, qid, reply = run_message(queue, recs,
+                                overrides=[f"virtual_alias_maps={table}"])
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    orig = ("List@Example.com", "rfc822;List@Example.com", "6")
+    assert rcpt_groups(got) == [orig + ("a@example.com",),
+                                orig + ("c@example.com",)]
+    assert int(got[0][1].split()[2]) == 2
+
+
+def test_virtual_alias_loops_self_references_and_duplicates(queue):
+    table = aliases(queue,
+                    "self@example.com self@example.com, copy@example.com\n"
+                    "loop1@example.com loop2@example.com\n"
+                    "loop2@example.com loop1@example.com\n"
+                    "two@example.com x@example.com, y@example.com\n"
+                    "x@example.com y@example.com\n")
+    rcpts = ("self@example.com", "loop1@example.com", "two@example.com")
+    s, qid, reply = run_message(queue, envelope(rcpts=rcpts) + content(SIMPLE),
+                                overrides=[f"virtual_alias_maps={table}"])
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    assert [g[3] for g in rcpt_groups(got)] == [
+        "self@example.com", "copy@example.com",   # maps to itself: kept
+        "loop1@example.com",                      # the loop closes here
+        "y@example.com"]                          # two paths, one copy
+    # ORCPT: the original, unless it is what is delivered.
+    assert [g[0] for g in rcpt_groups(got)] == [
+        "self@example.com", "self@example.com", None, "two@example.com"]
+
+
+def test_virtual_alias_lookup_order(queue):
+    # user@domain before user (local domains only) before @domain.
+    table = aliases(queue, "joe@example.com exact@example.net\n"
+                    "@example.com catchall@example.net\n"
+                    "postmaster admin@example.net\n"
+                    "bob+tag@example.com tagged@example.net\n")
+    rcpts = ("joe@example.com", "ann@example.com", "postmaster@postern.test",
+             "postmaster@example.org", "bob+tag@example.com",
+             "bob+other@example.com")
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=rcpts) + content(SIMPLE),
+        overrides=[f"virtual_alias_maps={table}", "recipient_delimiter=+",
+                   "mydestination=postern.test"])
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    assert [g[3] for g in rcpt_groups(got)] == [
+        "exact@example.net", "catchall@example.net", "admin@example.net",
+        "postmaster@example.org", "tagged@example.net",
+        "catchall+other@example.net"]
+
+
+def test_virtual_alias_recursion_limit_defers(queue):
+    table = aliases(queue, "".join(f"a{i}@example.com a{i + 1}@example.com\n"
+                                   for i in range(10)))
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=("a0@example.com",)) + content(SIMPLE),
+        overrides=[f"virtual_alias_maps={table}",
+                   "virtual_alias_recursion_limit=5"])
+    assert int(reply["status"]) & STAT_DEFER
+    assert reply["reason"].startswith("4.6.0 ")
+    assert queue_files(queue) == []
+    assert "unreasonable virtual_alias_maps map nesting for a0@example.com" \
+        in s.stderr()
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=("a0@example.com",)) + content(SIMPLE),
+        overrides=[f"virtual_alias_maps={table}"])
+    assert reply["status"] == "0"
+    _, got = queued_records(queue, qid)
+    assert [g[3] for g in rcpt_groups(got)] == ["a10@example.com"]
+
+
+def test_virtual_alias_expansion_limit_defers(queue):
+    many = ", ".join(f"u{i}@example.net" for i in range(5))
+    table = aliases(queue, f"big@example.com {many}\n")
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=("big@example.com",)) + content(SIMPLE),
+        overrides=[f"virtual_alias_maps={table}",
+                   "virtual_alias_expansion_limit=4"])
+    assert int(reply["status"]) & STAT_DEFER
+    assert "unreasonable virtual_alias_maps map expansion size" in s.stderr()
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=("big@example.com",)) + content(SIMPLE),
+        overrides=[f"virtual_alias_maps={table}",
+                   "virtual_alias_expansion_limit=5"])
+    assert reply["status"] == "0"
+
+
+def test_virtual_alias_table_error_defers(queue):
+    s, qid, reply = run_message(
+        queue, envelope() + content(SIMPLE),
+        overrides=[f"virtual_alias_maps=hash:{queue.root}/missing"])
+    assert int(reply["status"]) & STAT_DEFER
+    assert reply["reason"].startswith("4.3.0 ")
+    assert queue_files(queue) == []
+
+
+def test_sendmail_t_extracts_recipients_and_drops_bcc(queue):
+    lines = ["From: me@example.com",
+             "To: One <one@example.com>, two@example.com",
+             "Cc: \"Three, Esq.\" <three@example.com>",
+             "Bcc: hidden@example.com,",
+             " other",
+             "Subject: extraction", "", "body"]
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=("cmdline@example.com",)) + content(lines),
+        flags=FLAG_EXTRACT)
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    # Command-line recipients stay in the envelope; header ones follow XTRA.
+    assert rcpt_groups(got[:got.index((MESSAGE, b""))]) == [
+        (None, None, None, "cmdline@example.com")]
+    assert [g[3] for g in rcpt_groups(section_after_xtra(got))] == [
+        "one@example.com", "two@example.com", "three@example.com",
+        "hidden@example.com", "other@postern.test"]
+    hdrs = headers_of(got)
+    assert not any(h.lower().startswith("bcc:") for h in hdrs)
+    assert not any(h.startswith(" other") for h in hdrs)
+    assert int(got[0][1].split()[2]) == 6
+
+
+def test_sendmail_t_uses_resent_headers_when_present(queue):
+    lines = ["To: original@example.com", "Resent-To: new@example.com",
+             "Resent-Bcc: secret@example.com", "Subject: x", "", "body"]
+    s, qid, reply = run_message(queue, envelope(rcpts=()) + content(lines),
+                                flags=FLAG_EXTRACT)
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    assert [g[3] for g in rcpt_groups(got)] == ["new@example.com",
+                                                "secret@example.com"]
+    assert "Resent-Bcc: secret@example.com" not in headers_of(got)
+
+
+def test_without_extract_flag_headers_are_not_recipients(queue):
+    lines = ["To: someone@example.com", "", "body"]
+    s, qid, reply = run_message(queue, envelope(rcpts=()) + content(lines))
+    assert int(reply["status"]) & STAT_RCPT
+
+
+def test_extracted_recipients_are_alias_expanded(queue):
+    table = aliases(queue, "team@example.com a@example.com, b@example.com\n")
+    lines = ["To: team@example.com", "", "body"]
+    s, qid, reply = run_message(
+        queue, envelope(rcpts=()) + content(lines), flags=FLAG_EXTRACT,
+        overrides=[f"virtual_alias_maps={table}"])
+    assert reply["status"] == "0", s.stderr()
+    _, got = queued_records(queue, qid)
+    assert rcpt_groups(section_after_xtra(got)) == [
+        ("team@example.com", None, None, "a@example.com"),
+        ("team@example.com", None, None, "b@example.com")]

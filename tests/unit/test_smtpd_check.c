@@ -83,7 +83,8 @@ expand_dir(VSTRING *buf, const char *text)
 	"inet_protocols = ipv4\n" \
 	"mynetworks = 10.0.0.0/8\n" \
 	"relay_domains = relay.example\n" \
-	"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+	"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n" \
+	"local_recipient_maps =\n"
 
 /* configure - main.cf is BASE_CF plus extra; load it and init the engine */
 
@@ -811,6 +812,122 @@ test_lookup_errors(void **unused)
 	RUN(mynet_cases);
 }
 
+/*
+ * smtpd_reject_unlisted_recipient and _sender: unknown local, virtual
+ * alias, virtual mailbox and relay recipients (replies as Postfix 3.7).
+ */
+static void
+test_unlisted(void **unused)
+{
+	static const CASE local_cases[] = {
+		/* local: passwd (root exists everywhere) or the alias table. */
+		{S_RCPT, "10.0.0.1", NULL, NULL, NULL, "root@localhost", OK,
+			NULL, NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "Root@MX.example.net", OK,
+			NULL, NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "alias1@localhost", OK, NULL,
+			NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "alias1+ext@localhost", OK,
+			NULL, NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "root", OK, NULL, NULL},
+		/* permit_mynetworks does not exempt the client. */
+		{S_RCPT, "10.0.0.1", NULL, NULL, NULL, "nosuchuser@localhost",
+			REJECT, "550 5.1.1 <nosuchuser@localhost>: Recipient "
+			"address rejected: User unknown in local recipient table",
+			"info: NOQUEUE: reject: RCPT from unknown[10.0.0.1]: 550 "
+			"5.1.1 <nosuchuser@localhost>: Recipient address rejected: "
+			"User unknown in local recipient table; "
+			"from=<s@example.org> to=<nosuchuser@localhost> "
+			"proto=ESMTP helo=<client.example>"},
+		/* virtual alias domain: only virtual_alias_maps. */
+		{S_RCPT, NULL, NULL, NULL, NULL, "info@alias.example", OK, NULL,
+			NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "other@alias.example", REJECT,
+			"550 5.1.1 <other@alias.example>: Recipient address "
+			"rejected: User unknown in virtual alias table", NULL},
+		/* virtual mailbox domain: virtual_mailbox_maps or aliases. */
+		{S_RCPT, NULL, NULL, NULL, NULL, "box@mbox.example", OK, NULL,
+			NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "fwd@mbox.example", OK, NULL,
+			NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "nobox@mbox.example", REJECT,
+			"550 5.1.1 <nobox@mbox.example>: Recipient address "
+			"rejected: User unknown in virtual mailbox table", NULL},
+		/* relay domain with relay_recipient_maps. */
+		{S_RCPT, NULL, NULL, NULL, NULL, "known@relay.example", OK, NULL,
+			NULL},
+		{S_RCPT, NULL, NULL, NULL, NULL, "unknown@relay.example", REJECT,
+			"550 5.1.1 <unknown@relay.example>: Recipient address "
+			"rejected: User unknown in relay recipient table", NULL},
+		/* Relay denied comes first. */
+		{S_RCPT, NULL, NULL, NULL, NULL, "u@elsewhere.example", REJECT,
+			"554 5.7.1 <u@elsewhere.example>: Relay access denied",
+			NULL},
+	};
+	static const CASE off_cases[] = {
+		{S_RCPT, NULL, NULL, NULL, NULL, "nosuchuser@localhost", OK,
+			NULL, NULL},
+	};
+	static const CASE table_off_cases[] = {
+		{S_RCPT, NULL, NULL, NULL, NULL, "nosuchuser@localhost", REJECT,
+			"550 5.1.1 <nosuchuser@localhost>: Recipient address "
+			"rejected: User unknown", NULL},
+	};
+	static const CASE error_cases[] = {
+		{S_RCPT, NULL, NULL, NULL, NULL, "nosuchuser@localhost", DEFER,
+			"451 4.3.0 <nosuchuser@localhost>: Temporary lookup "
+			"failure", "warning: local_recipient_maps: hash:%D/missing "
+			"is unavailable."},
+	};
+	static const CASE sender_cases[] = {
+		{S_RCPT, NULL, NULL, NULL, "nosuchuser@localhost",
+			"root@localhost", REJECT,
+			"550 5.1.0 <nosuchuser@localhost>: Sender address "
+			"rejected: User unknown in local recipient table", NULL},
+		{S_RCPT, NULL, NULL, NULL, "root@localhost", "root@localhost",
+			OK, NULL, NULL},
+		{S_RCPT, NULL, NULL, NULL, "someone@example.org",
+			"root@localhost", OK, NULL, NULL},
+	};
+	static const CASE restriction_cases[] = {
+		{S_RCPT, NULL, NULL, NULL, NULL, "nosuchuser@localhost", REJECT,
+			"550 5.1.1 <nosuchuser@localhost>: Recipient address "
+			"rejected: User unknown in local recipient table", NULL},
+	};
+	static const char *tables =
+	"local_recipient_maps = proxy:unix:passwd.byname, "
+	"inline:{alias1=x}\n"
+	"recipient_delimiter = +\n"
+	"virtual_alias_domains = alias.example\n"
+	"virtual_alias_maps = inline:{info@alias.example=x, "
+	"fwd@mbox.example=y}\n"
+	"virtual_mailbox_domains = mbox.example\n"
+	"virtual_mailbox_maps = inline:{box@mbox.example=box/}\n"
+	"relay_recipient_maps = inline:{known@relay.example=ok}\n";
+	VSTRING *cf = vstring_alloc(500);
+
+	(void) unused;
+	configure(tables);
+	RUN(local_cases);
+	vstring_sprintf(cf, "%ssmtpd_reject_unlisted_recipient = no\n", tables);
+	configure(vstring_str(cf));
+	RUN(off_cases);
+	vstring_sprintf(cf, "%sshow_user_unknown_table_name = no\n", tables);
+	configure(vstring_str(cf));
+	RUN(table_off_cases);
+	configure("local_recipient_maps = hash:%D/missing\n");
+	RUN(error_cases);
+	vstring_sprintf(cf, "%ssmtpd_reject_unlisted_sender = yes\n", tables);
+	configure(vstring_str(cf));
+	RUN(sender_cases);
+	vstring_sprintf(cf, "%ssmtpd_reject_unlisted_recipient = no\n"
+			"smtpd_recipient_restrictions = reject_unlisted_recipient\n",
+			tables);
+	configure(vstring_str(cf));
+	RUN(restriction_cases);
+	vstring_free(cf);
+}
+
 /* Configuration errors, at start-up and at run time. */
 
 static void
@@ -978,6 +1095,7 @@ main(void)
 		cmocka_unit_test(test_defer),
 		cmocka_unit_test(test_data_etrn),
 		cmocka_unit_test(test_lookup_errors),
+		cmocka_unit_test(test_unlisted),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_misc),
 	};

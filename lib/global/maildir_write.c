@@ -1,0 +1,144 @@
+/*
+ * maildir_write - deliver one queued message into a Maildir
+ *
+ *	maildir_write(): see maildir_write.h. Nothing here logs or exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include "safe_file.h"
+#include "vstream.h"
+#include "vstring.h"
+#include "mbox_write.h"
+#include "maildir_write.h"
+
+static unsigned long maildir_count;
+
+/* mkdir -p with mode 0700; 0 or -1 with errno and why. */
+static int
+maildir_make_dirs(const char *path, VSTRING *why)
+{
+	VSTRING *dir = vstring_alloc(100);
+	const char *cp;
+	int	ret = 0;
+
+	for (cp = path + 1;; cp++) {
+		if (*cp != '/' && *cp != 0)
+			continue;
+		vstring_strncpy(dir, path, (size_t) (cp - path));
+		if (mkdir(vstring_str(dir), 0700) < 0 && errno != EEXIST) {
+			vstring_sprintf(why, "create maildir directory %s: %s",
+					vstring_str(dir), strerror(errno));
+			ret = -1;
+			break;
+		}
+		if (*cp == 0)
+			break;
+		while (cp[1] == '/')
+			cp++;
+		if (cp[1] == 0)
+			break;
+	}
+	vstring_free(dir);
+	return (ret);
+}
+
+/* The host part of a unique name: '/' and ':' are not allowed. */
+static void
+maildir_host(VSTRING *out, const char *host)
+{
+	for (; *host; host++) {
+		if (*host == '/')
+			vstring_strcat(out, "\\057");
+		else if (*host == ':')
+			vstring_strcat(out, "\\072");
+		else
+			vstring_addch(out, *host);
+	}
+}
+
+int
+maildir_write(const char *dir, const char *hostname, const MAILBOX_MSG *msg,
+	      int flags, off_t limit, char *dsn, VSTRING *why, VSTRING *name)
+{
+	static const char *subdirs[] = {"tmp", "new", "cur"};
+	VSTRING *base = vstring_alloc(100);
+	VSTRING *tmp = vstring_alloc(100);
+	VSTRING *newpath = vstring_alloc(100);
+	VSTREAM *out;
+	struct timeval tv;
+	struct stat st;
+	size_t	i;
+	size_t	len;
+	int	status = MAILBOX_OK;
+	int	fd = -1;
+	int	err = 0;
+
+	VSTRING_RESET(why);
+	strcpy(dsn, "2.0.0");
+	vstring_strcpy(base, dir);
+	len = vstring_len(base);
+	while (len > 1 && vstring_str(base)[len - 1] == '/')
+		vstring_truncate(base, --len);
+	for (i = 0; i < 3; i++) {
+		vstring_sprintf(tmp, "%s/%s", vstring_str(base), subdirs[i]);
+		if (maildir_make_dirs(vstring_str(tmp), why) < 0) {
+			status = mailbox_errno_status(errno, dsn);
+			goto done;
+		}
+	}
+	gettimeofday(&tv, NULL);
+	vstring_sprintf(tmp, "%s/tmp/%ld.P%ldQ%lu.", vstring_str(base),
+			(long) tv.tv_sec, (long) getpid(), ++maildir_count);
+	maildir_host(tmp, hostname);
+	fd = safe_open(vstring_str(tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		       0600, NULL, (uid_t) -1, (gid_t) -1, why);
+	if (fd < 0) {
+		status = mailbox_errno_status(errno, dsn);
+		goto done;
+	}
+	out = vstream_fdopen(fd, O_WRONLY);
+	if (mailbox_copy(out, msg, flags, limit, why) < 0)
+		err = errno ? errno : EIO;
+	vstream_clearerr(out);
+	(void) vstream_fdclose(out);
+	if (err == 0 && fsync_file(fd, why) < 0)
+		err = errno ? errno : EIO;
+	if (err == 0 && fstat(fd, &st) < 0) {
+		err = errno;
+		vstring_sprintf(why, "fstat %s: %s", vstring_str(tmp), strerror(err));
+	}
+	if (close(fd) < 0 && err == 0) {
+		err = errno;
+		vstring_sprintf(why, "close %s: %s", vstring_str(tmp), strerror(err));
+	}
+	if (err == 0) {
+		/* The final name adds what makes it unique on this host. */
+		vstring_sprintf(newpath, "%s/new/%ld.M%ldP%ldQ%luV%lxI%lx.",
+				vstring_str(base), (long) tv.tv_sec,
+				(long) tv.tv_usec, (long) getpid(), maildir_count,
+				(unsigned long) st.st_dev, (unsigned long) st.st_ino);
+		maildir_host(newpath, hostname);
+		if (rename_durable(vstring_str(tmp), vstring_str(newpath), why) < 0)
+			err = errno ? errno : EIO;
+	}
+	if (err != 0) {
+		if (vstring_len(why) == 0)
+			vstring_strcpy(why, strerror(err));
+		if (err == EFBIG)
+			vstring_strcpy(why, "message file too big");
+		status = mailbox_errno_status(err, dsn);
+		(void) unlink(vstring_str(tmp));
+	} else if (name != NULL) {
+		vstring_strcpy(name, vstring_str(newpath));
+	}
+done:
+	vstring_free(base);
+	vstring_free(tmp);
+	vstring_free(newpath);
+	return (status);
+}

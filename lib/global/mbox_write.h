@@ -1,0 +1,78 @@
+#ifndef POSTERN_MBOX_WRITE_H
+#define POSTERN_MBOX_WRITE_H
+
+/*
+ * mbox_write - deliver one queued message into a UNIX mailbox file, and
+ * copy a queued message with delivery headers (shared with maildir_write
+ * and meant for local(8) as well as virtual(8))
+ *
+ *	mailbox_copy() writes the message of a queue file to a stream:
+ *		with MAILBOX_FLAG_FROM a "From SENDER  DATE" line first;
+ *		"Return-Path: <SENDER>", "X-Original-To: ORIG" (when orig is
+ *		not empty and MAILBOX_FLAG_ORIG_TO), "Delivered-To: RCPT"
+ *		(MAILBOX_FLAG_DELIVERED_TO); then the content records as
+ *		lines ending in "\n", with MAILBOX_FLAG_QUOTE ">" before
+ *		lines starting "From ", and with MAILBOX_FLAG_BLANK an empty
+ *		line at the end. Stops with EFBIG once more than "limit"
+ *		bytes (0: no limit) would be written in total (the caller
+ *		gives the room left).
+ *	mbox_lock_mask() parses a mailbox_delivery_lock /
+ *		virtual_mailbox_lock value ("fcntl, dotlock", "flock").
+ *	mbox_write() appends a message to the mailbox file at path, with
+ *		the mbox flags above: creates it (mode 0600) when missing,
+ *		refuses a symbolic link or a file with several links, takes
+ *		the locks of the mask (dotlock path.lock, then fcntl or flock),
+ *		writes, fsync()s, and on any error truncates the file back to
+ *		its original length. "limit" bounds the whole mailbox file.
+ *
+ * The caller runs these as the mailbox owner. Results: MAILBOX_OK,
+ * MAILBOX_DEFER or MAILBOX_BOUNCE, with an enhanced status code in dsn
+ * (at least 10 bytes) and a reason in why, worded as Postfix does
+ * ("cannot update mailbox PATH for user USER. REASON" is the caller's).
+ * Over quota and over the size limit bounce (5.2.2); a queue file that
+ * cannot be read, a full file system, and the rest defer.
+ */
+#include <sys/types.h>
+#include <time.h>
+
+#include "vstream.h"
+#include "vstring.h"
+
+typedef struct MAILBOX_MSG {
+	int	fd;			/* queue file (not moved: pread-free dup) */
+	off_t	offset;			/* first content record */
+	const char *sender;		/* envelope sender, "" for <> */
+	const char *orig_rcpt;		/* X-Original-To: value, "" none */
+	const char *rcpt;		/* Delivered-To: value */
+} MAILBOX_MSG;
+
+#define MAILBOX_FLAG_FROM	(1 << 0)	/* From_ line */
+#define MAILBOX_FLAG_QUOTE	(1 << 1)	/* >From quoting */
+#define MAILBOX_FLAG_BLANK	(1 << 2)	/* empty line at the end */
+#define MAILBOX_FLAG_RETURN_PATH (1 << 3)
+#define MAILBOX_FLAG_ORIG_TO	(1 << 4)
+#define MAILBOX_FLAG_DELIVERED_TO (1 << 5)
+#define MAILBOX_FLAGS_MBOX	(MAILBOX_FLAG_FROM | MAILBOX_FLAG_QUOTE \
+	| MAILBOX_FLAG_BLANK | MAILBOX_FLAG_RETURN_PATH \
+	| MAILBOX_FLAG_ORIG_TO | MAILBOX_FLAG_DELIVERED_TO)
+#define MAILBOX_FLAGS_MAILDIR	(MAILBOX_FLAG_RETURN_PATH \
+	| MAILBOX_FLAG_ORIG_TO | MAILBOX_FLAG_DELIVERED_TO)
+
+#define MAILBOX_OK	0
+#define MAILBOX_DEFER	1
+#define MAILBOX_BOUNCE	2
+
+#define MBOX_LOCK_FCNTL		(1 << 0)
+#define MBOX_LOCK_FLOCK		(1 << 1)
+#define MBOX_LOCK_DOTLOCK	(1 << 2)
+
+/* 0, or -1 with errno (EFBIG for the limit, EIO for a bad queue file). */
+extern int mailbox_copy(VSTREAM *out, const MAILBOX_MSG *msg, int flags,
+			off_t limit, VSTRING *why);
+/* Status (MAILBOX_DEFER/BOUNCE) and dsn for an errno from writing. */
+extern int mailbox_errno_status(int err, char *dsn);
+extern int mbox_lock_mask(const char *text, VSTRING *why);
+extern int mbox_write(const char *path, const MAILBOX_MSG *msg, int flags,
+		      int lock_mask, off_t limit, char *dsn, VSTRING *why);
+
+#endif
