@@ -7,9 +7,10 @@
  * local.c		the request loop, recipient expansion (aliases,
  *			.forward, :include:, owner- aliases, loops and
  *			duplicates), result reporting
- * local_token.c	pure helpers: alias value tokens, Maildir file
- *			names, mbox From_ lines and quoting, delivery
- *			headers, sysexits texts (unit tested)
+ * local_token.c	pure helpers: alias value tokens, the header
+ *			section, Delivered-To: loops, sysexits texts (unit
+ *			tested); Maildir names, From_ lines and quoting are
+ *			lib/global's (maildir_write.h, mbox_write.h)
  * local_alias.c	alias_maps lookups and the rights of an alias table
  * local_file.c		mailbox, Maildir and file delivery in a child
  *			process that runs as the recipient
@@ -46,24 +47,6 @@ extern void local_token_split(ARGV *out, const char *value);
 /* The kind of a token string as local_token_split() stores it. */
 #define LOCAL_TOK_KIND(s)	((s)[0] - '0')
 #define LOCAL_TOK_TEXT(s)	((s) + 1)
-
-/*
- * A Maildir file name "SEC.MUSECPpidQcount.HOST", with '/' and ':' in
- * host written as \057 and \072 (the Maildir convention).
- */
-extern const char *local_maildir_name(VSTRING *out, const struct timeval *tv,
-				      long pid, unsigned long count,
-				      const char *host);
-
-/* "From SENDER Www Mmm dd hh:mm:ss yyyy\n" (MAILER-DAEMON for <>). */
-extern const char *local_from_line(VSTRING *out, const char *sender,
-				   time_t when);
-
-/*
- * Append content (lines ending in '\n') to out as an mbox body: lines
- * starting with "From " get a '>' prefix.
- */
-extern void local_mbox_quote(VSTRING *out, const char *data, size_t len);
 
 /*
  * Does the header section (len bytes) have a Delivered-To: header whose

@@ -33,6 +33,7 @@
 #include "stringops.h"
 #include "vstring.h"
 #include "mail_conf.h"
+#include "mbox_write.h"
 #include "local.h"
 
 #define LOCAL_OUTPUT_MAX	1000	/* command output kept in a reason */
@@ -152,7 +153,7 @@ local_command(LOCAL_CTX *ctx, const char *command, uid_t uid, gid_t gid,
 		gid = (gid_t) -1;
 	}
 	input = vstring_alloc(vstring_len(rs->msg->content) + 500);
-	local_from_line(input, ctx->sender, time(NULL));
+	mailbox_from_line(input, ctx->sender, time(NULL));
 	local_headers(input, ctx,
 		      local_list_has(mail_conf_str("prepend_delivered_header"),
 				     "command"));

@@ -18,10 +18,12 @@
  * file and dot-lock root creates in a root-owned spool directory, as a
  * mail spool needs), applies mailbox_size_limit as its file size limit,
  * writes, fsync()s, and sends its verdict to the parent over a pipe. So
- * the daemon itself never writes a mailbox, and never as root. An mbox
- * is locked as mailbox_delivery_lock says (fcntl, flock, dotlock) and
- * truncated back to its old size when anything fails. A Maildir file is
- * written in tmp/, fsync()ed, renamed into new/, and new/ is fsync()ed.
+ * the daemon itself never writes a mailbox, and never as root. The
+ * writing is lib/global's, shared with virtual(8): mbox_write.c (locked
+ * as mailbox_delivery_lock says: fcntl or flock, and dotlock with
+ * deliver_lock_attempts/deliver_lock_delay/stale_lock_time; truncated
+ * back to its old size when anything fails) and maildir_write.c (tmp/,
+ * fsync, rename into new/, fsync of new/; file names by maildir_name()).
  *
  * Not root (a test suite run by a user), the child keeps the ids it has.
  */
@@ -46,6 +48,8 @@
 #include "stringops.h"
 #include "vstring.h"
 #include "mail_conf.h"
+#include "mbox_write.h"
+#include "maildir_write.h"
 #include "local.h"
 
 /* What a child reports: 'S', 'D' or 'B', the status, a space, the text. */
@@ -198,55 +202,24 @@ local_errno_kind(int err, const char **status)
 	return (LOCAL_DEFER);
 }
 
-/* ---- dot-lock files ------------------------------------------------------ */
-
+/* The message as mbox_write()/maildir_write() read it, and its headers. */
 static int
-local_dotlock(const char *path, VSTRING *why)
+local_mailbox_msg(LOCAL_CTX *ctx, MAILBOX_MSG *mm, int delivered)
 {
-	VSTRING *lock = vstring_alloc(100);
-	long	attempts = mail_conf_int("deliver_lock_attempts");
-	long	delay = mail_conf_time("deliver_lock_delay");
-	long	stale = mail_conf_time("stale_lock_time");
-	struct stat st;
-	long	i;
-	int	fd;
+	LOCAL_RCPT *rs = ctx->rs;
 
-	vstring_sprintf(lock, "%s.lock", path);
-	for (i = 0; i < attempts; i++) {
-		fd = open(vstring_str(lock), O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (fd >= 0) {
-			(void) close(fd);
-			vstring_free(lock);
-			return (0);
-		}
-		if (errno != EEXIST)
-			break;
-		if (stat(vstring_str(lock), &st) == 0
-		    && time(NULL) > st.st_mtime + stale) {
-			(void) unlink(vstring_str(lock));
-			continue;
-		}
-		if (i + 1 < attempts)
-			(void) sleep(delay > 0 ? (unsigned) delay : 1);
-	}
-	vstring_sprintf(why, "unable to create lock file %s: %s",
-			vstring_str(lock), errno == EEXIST ?
-			"file exists" : strerror(errno));
-	vstring_free(lock);
-	return (-1);
+	mm->fd = rs->msg->req->fd;
+	mm->offset = rs->msg->req->data_offset;
+	mm->sender = ctx->sender;
+	mm->orig_rcpt = rs->orig;
+	mm->rcpt = rs->delivered;
+	return (MAILBOX_FLAG_RETURN_PATH
+		| (mail_conf_bool("enable_original_recipient") ?
+		   MAILBOX_FLAG_ORIG_TO : 0)
+		| (delivered ? MAILBOX_FLAG_DELIVERED_TO : 0));
 }
 
-static void
-local_dotunlock(const char *path)
-{
-	VSTRING *lock = vstring_alloc(100);
-
-	vstring_sprintf(lock, "%s.lock", path);
-	(void) unlink(vstring_str(lock));
-	vstring_free(lock);
-}
-
-/* ---- mbox ---------------------------------------------------------------- */
+/* ---- mbox (lib/global/mbox_write.c) -------------------------------------- */
 
 typedef struct LOCAL_MBOX {
 	const char *path;
@@ -255,19 +228,6 @@ typedef struct LOCAL_MBOX {
 	uid_t	uid;
 	gid_t	gid;
 } LOCAL_MBOX;
-
-/* The bytes an mbox gets: From_ line, headers, quoted body, empty line. */
-static void
-local_mbox_data(LOCAL_CTX *ctx, VSTRING *data, int delivered)
-{
-	LOCAL_MSG *msg = ctx->rs->msg;
-
-	local_from_line(data, ctx->sender, time(NULL));
-	local_headers(data, ctx, delivered);
-	local_mbox_quote(data, vstring_str(msg->content),
-			 vstring_len(msg->content));
-	vstring_addch(data, '\n');
-}
 
 static void
 local_mbox_fail(VSTRING *out, LOCAL_CTX *ctx, const LOCAL_MBOX *mb,
@@ -296,22 +256,39 @@ local_mbox_fail(VSTRING *out, LOCAL_CTX *ctx, const LOCAL_MBOX *mb,
 	vstring_free(text);
 }
 
+/* mbox_write()'s hook after the open: the user's rights, ownership. */
+static int
+local_mbox_opened(int fd, const struct stat *st, void *context, VSTRING *why)
+{
+	LOCAL_MBOX *mb = context;
+
+	(void) fd;
+	if (mb->spool && local_become(mb->uid, mb->gid) < 0) {
+		vstring_sprintf(why, "cannot set privileges: %s", strerror(errno));
+		return (-1);
+	}
+	if (S_ISREG(st->st_mode) && getuid() == 0
+	    && mail_conf_bool("strict_mailbox_ownership")
+	    && st->st_uid != mb->uid) {
+		vstring_strcpy(why, "file is not owned by the recipient");
+		errno = EPERM;
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 local_mbox_child(LOCAL_CTX *ctx, void *arg, VSTRING *out)
 {
 	LOCAL_MBOX *mb = arg;
 	const char *locks = mail_conf_str("mailbox_delivery_lock");
 	int	dotlock = !mb->is_file && local_list_has(locks, "dotlock");
-	int	lock_style = local_list_has(locks, "fcntl") ? FILE_LOCK_STYLE_FCNTL
-	    : local_list_has(locks, "flock") ? FILE_LOCK_STYLE_FLOCK : 0;
 	VSTRING *why = vstring_alloc(100);
-	VSTRING *data = vstring_alloc(vstring_len(ctx->rs->msg->content) + 500);
-	struct stat st;
-	int	fd = -1;
+	MAILBOX_MSG mm;
+	MBOX_OPTS opts;
+	char	dsn[16];
+	int	flags;
 	int	locked_dot = 0;
-	int	regular = 1;
-	off_t	start;
-	int	err;
 
 	/* A spool mailbox is created by root for the user; the rest as user. */
 	if (!mb->spool && local_become(mb->uid, mb->gid) < 0) {
@@ -320,61 +297,30 @@ local_mbox_child(LOCAL_CTX *ctx, void *arg, VSTRING *out)
 		goto done;
 	}
 	if (dotlock) {
-		if (local_dotlock(mb->path, why) < 0) {
+		if (mbox_dotlock(mb->path, mail_conf_int("deliver_lock_attempts"),
+				 mail_conf_time("deliver_lock_delay"),
+				 mail_conf_time("stale_lock_time"), why) < 0) {
 			local_mbox_fail(out, ctx, mb, EAGAIN, "%s", vstring_str(why));
 			goto done;
 		}
 		locked_dot = 1;
 	}
-	if (mb->is_file && stat(mb->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* /dev/null and friends: no locks, nothing to truncate. */
-		regular = 0;
-		fd = open(mb->path, O_WRONLY | O_APPEND | O_NOCTTY);
-		if (fd < 0)
-			vstring_sprintf(why, "cannot open file: %s", strerror(errno));
-	} else {
-		fd = safe_open(mb->path, O_WRONLY | O_APPEND | O_CREAT, 0600, &st,
-			       mb->spool && getuid() == 0 ? mb->uid : (uid_t) -1,
-			       mb->spool && getuid() == 0 ? mb->gid : (gid_t) -1,
-			       why);
-	}
-	if (fd < 0) {
-		local_mbox_fail(out, ctx, mb, errno, "%s", vstring_str(why));
-		goto done;
-	}
-	if (mb->spool && local_become(mb->uid, mb->gid) < 0) {
-		local_mbox_fail(out, ctx, mb, errno, "cannot set privileges: %s",
-				strerror(errno));
-		goto done;
-	}
-	if (regular && getuid() == 0 && mail_conf_bool("strict_mailbox_ownership")
-	    && st.st_uid != mb->uid) {
-		local_mbox_fail(out, ctx, mb, EPERM, "%s",
-				"file is not owned by the recipient");
-		goto done;
-	}
-	if (regular && lock_style
-	    && file_lock(fd, lock_style, FILE_LOCK_OP_EXCLUSIVE) != FILE_LOCK_OK) {
-		local_mbox_fail(out, ctx, mb, errno, "cannot lock file: %s",
-				strerror(errno));
-		goto done;
-	}
-	local_mbox_data(ctx, data, mb->is_file ?
+	memset(&opts, 0, sizeof(opts));
+	opts.lock_mask = local_list_has(locks, "fcntl") ? MBOX_LOCK_FCNTL :
+	    local_list_has(locks, "flock") ? MBOX_LOCK_FLOCK : 0;
+	opts.create_uid = mb->spool && getuid() == 0 ? mb->uid : (uid_t) -1;
+	opts.create_gid = mb->spool && getuid() == 0 ? mb->gid : (gid_t) -1;
+	opts.special_ok = mb->is_file;
+	opts.opened = local_mbox_opened;
+	opts.context = mb;
+	flags = local_mailbox_msg(ctx, &mm, mb->is_file ?
 			local_list_has(mail_conf_str("prepend_delivered_header"),
-				       "file") : 1);
-	start = regular ? lseek(fd, 0, SEEK_END) : 0;
+				       "file") : 1)
+	    | MAILBOX_FLAG_FROM | MAILBOX_FLAG_QUOTE | MAILBOX_FLAG_BLANK_ALWAYS;
 	local_size_limit();
-	if (write_buf(fd, vstring_str(data), vstring_len(data), -1) < 0
-	    || (regular && fsync(fd) < 0)) {
-		err = errno;
-		if (regular && ftruncate(fd, start) < 0)
-			msg_warn("%s: cannot truncate to %ld bytes: %s", mb->path,
-				 (long) start, strerror(errno));
-		local_mbox_fail(out, ctx, mb, err, "error writing message: %s",
-				strerror(err));
-		goto done;
-	}
-	if (mb->is_file) {
+	if (mbox_write_opts(mb->path, &mm, flags, &opts, dsn, why) != MAILBOX_OK) {
+		local_mbox_fail(out, ctx, mb, errno, "%s", vstring_str(why));
+	} else if (mb->is_file) {
 		VSTRING *text = vstring_alloc(100);
 
 		vstring_sprintf(text, "delivered to file: %s", mb->path);
@@ -384,18 +330,15 @@ local_mbox_child(LOCAL_CTX *ctx, void *arg, VSTRING *out)
 		local_verdict(out, LOCAL_SENT, "2.0.0", "delivered to mailbox");
 	}
 done:
-	if (fd >= 0)
-		(void) close(fd);
 	if (locked_dot) {
 		if (mb->spool)
 			(void) local_become_root();
-		local_dotunlock(mb->path);
+		mbox_dotunlock(mb->path);
 	}
 	vstring_free(why);
-	vstring_free(data);
 }
 
-/* ---- Maildir ------------------------------------------------------------- */
+/* ---- Maildir (lib/global/maildir_write.c) -------------------------------- */
 
 typedef struct LOCAL_MAILDIR {
 	const char *dir;		/* ends in '/' */
@@ -405,131 +348,76 @@ typedef struct LOCAL_MAILDIR {
 	gid_t	gid;
 } LOCAL_MAILDIR;
 
-static int
-local_mkdir(const char *path, uid_t uid, gid_t gid)
+static void
+local_maildir_fail(VSTRING *out, int err, const char *text)
 {
-	if (mkdir(path, 0700) < 0) {
-		if (errno != EEXIST)
-			return (-1);
-		return (0);
-	}
-	if (uid != (uid_t) -1 && chown(path, uid, gid) < 0)
-		return (-1);
-	return (0);
+	VSTRING *t2 = vstring_alloc(100);
+	const char *status;
+	int	kind = local_errno_kind(err, &status);
+
+	vstring_sprintf(t2, "maildir delivery failed: %s", text);
+	local_verdict(out, kind, status, vstring_str(t2));
+	vstring_free(t2);
 }
 
 static void
 local_maildir_child(LOCAL_CTX *ctx, void *arg, VSTRING *out)
 {
 	LOCAL_MAILDIR *md = arg;
-	LOCAL_MSG *msg = ctx->rs->msg;
 	VSTRING *base = vstring_alloc(100);
-	VSTRING *tmp = vstring_alloc(100);
-	VSTRING *new = vstring_alloc(100);
 	VSTRING *name = vstring_alloc(100);
-	VSTRING *data = vstring_alloc(vstring_len(msg->content) + 500);
-	VSTRING *text = vstring_alloc(100);
-	const char *status;
+	VSTRING *why = vstring_alloc(100);
+	MAILBOX_MSG mm;
 	struct timeval tv;
 	char	host[256];
-	int	fd = -1;
-	int	err = 0;
+	char	dsn[16];
+	int	flags;
+	int	err;
 
 	vstring_strcpy(base, md->dir);
 	while (vstring_len(base) > 1 && vstring_end(base)[-1] == '/')
 		vstring_truncate(base, vstring_len(base) - 1);
 	/* The spool directory belongs to root: create the user's Maildir. */
-	if (md->spool && getuid() == 0
-	    && local_mkdir(vstring_str(base), md->uid, md->gid) < 0) {
-		err = errno;
-		vstring_sprintf(text, "create maildir file %s: %s",
-				vstring_str(base), strerror(errno));
-		goto fail;
+	if (md->spool && getuid() == 0) {
+		if (mkdir(vstring_str(base), 0700) == 0) {
+			if (chown(vstring_str(base), md->uid, md->gid) < 0) {
+				err = errno;
+				vstring_sprintf(why, "create maildir file %s: %s",
+						vstring_str(base), strerror(err));
+				local_maildir_fail(out, err, vstring_str(why));
+				goto done;
+			}
+		} else if (errno != EEXIST) {
+			err = errno;
+			vstring_sprintf(why, "create maildir file %s: %s",
+					vstring_str(base), strerror(err));
+			local_maildir_fail(out, err, vstring_str(why));
+			goto done;
+		}
 	}
 	if (local_become(md->uid, md->gid) < 0) {
 		err = errno;
-		vstring_sprintf(text, "cannot set privileges: %s", strerror(errno));
-		goto fail;
+		vstring_sprintf(why, "cannot set privileges: %s", strerror(err));
+		local_maildir_fail(out, err, vstring_str(why));
+		goto done;
 	}
 	if (gethostname(host, sizeof(host)) < 0)
 		strcpy(host, "localhost");
 	host[sizeof(host) - 1] = 0;
 	gettimeofday(&tv, NULL);
-	local_maildir_name(name, &tv, (long) getpid(), msg->seq, host);
-	vstring_sprintf(tmp, "%s/tmp/%s", vstring_str(base), vstring_str(name));
-	vstring_sprintf(new, "%s/new/%s", vstring_str(base), vstring_str(name));
-	{
-		static const char *subs[] = {"", "/tmp", "/new", "/cur"};
-		VSTRING *d = vstring_alloc(100);
-		size_t	i;
-
-		for (i = 0; i < 4; i++) {
-			vstring_sprintf(d, "%s%s", vstring_str(base), subs[i]);
-			if (local_mkdir(vstring_str(d), (uid_t) -1, (gid_t) -1) < 0) {
-				err = errno;
-				vstring_sprintf(text, "create maildir file %s: %s",
-						vstring_str(d), strerror(errno));
-				vstring_free(d);
-				goto fail;
-			}
-		}
-		vstring_free(d);
-	}
-	fd = open(vstring_str(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-		  0600);
-	if (fd < 0) {
-		err = errno;
-		vstring_sprintf(text, "create maildir file %s: %s",
-				vstring_str(tmp), strerror(errno));
-		goto fail;
-	}
-	local_headers(data, ctx, md->delivered);
-	vstring_memcat(data, vstring_str(msg->content), vstring_len(msg->content));
+	maildir_name(name, &tv, (long) getpid(), ctx->rs->msg->seq, host);
+	flags = local_mailbox_msg(ctx, &mm, md->delivered)
+	    | MAILDIR_FLAG_NO_PARENTS;
 	local_size_limit();
-	if (write_buf(fd, vstring_str(data), vstring_len(data), -1) < 0
-	    || fsync(fd) < 0) {
-		err = errno;
-		(void) close(fd);
-		(void) unlink(vstring_str(tmp));
-		errno = err;
-		vstring_sprintf(text, "create maildir file %s: %s",
-				vstring_str(tmp), strerror(err));
-		goto fail;
-	}
-	(void) close(fd);
-	if (rename(vstring_str(tmp), vstring_str(new)) < 0) {
-		err = errno;
-		(void) unlink(vstring_str(tmp));
-		errno = err;
-		vstring_sprintf(text, "create maildir file %s: %s",
-				vstring_str(new), strerror(err));
-		goto fail;
-	}
-	vstring_sprintf(tmp, "%s/new", vstring_str(base));
-	if (fsync_dir(vstring_str(tmp), NULL) < 0) {
-		err = errno;
-		vstring_sprintf(text, "create maildir file %s: %s",
-				vstring_str(new), strerror(errno));
-		goto fail;
-	}
-	local_verdict(out, LOCAL_SENT, "2.0.0", "delivered to maildir");
-	goto done;
-fail:
-	{
-		VSTRING *t2 = vstring_alloc(100);
-		int	kind = local_errno_kind(err, &status);
-
-		vstring_sprintf(t2, "maildir delivery failed: %s", vstring_str(text));
-		local_verdict(out, kind, status, vstring_str(t2));
-		vstring_free(t2);
-	}
+	if (maildir_write(vstring_str(base), host, vstring_str(name), &mm, flags,
+			  0, dsn, why, NULL) != MAILBOX_OK)
+		local_maildir_fail(out, errno, vstring_str(why));
+	else
+		local_verdict(out, LOCAL_SENT, "2.0.0", "delivered to maildir");
 done:
 	vstring_free(base);
-	vstring_free(tmp);
-	vstring_free(new);
 	vstring_free(name);
-	vstring_free(data);
-	vstring_free(text);
+	vstring_free(why);
 }
 
 /* ---- entry points -------------------------------------------------------- */

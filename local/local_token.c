@@ -3,9 +3,6 @@
  *
  *	local_token_split() splits an alias value or .forward line into
  *		addresses, |commands, /files and :include: paths.
- *	local_maildir_name() a unique Maildir file name.
- *	local_from_line() the mbox "From sender date" line.
- *	local_mbox_quote() mbox body quoting of "From " lines.
  *	local_header_len(), local_delivered_seen() the header section and
  *		Delivered-To: loop detection.
  *	local_sysexit() sysexits(3) codes as enhanced status and text.
@@ -122,54 +119,6 @@ local_token_split(ARGV *out, const char *value)
 		local_token_add(out, vstring_str(tok), vstring_len(tok));
 	}
 	vstring_free(tok);
-}
-
-const char *
-local_maildir_name(VSTRING *out, const struct timeval *tv, long pid,
-		   unsigned long count, const char *host)
-{
-	const char *cp;
-
-	vstring_sprintf(out, "%ld.M%06ldP%ldQ%lu.", (long) tv->tv_sec,
-			(long) tv->tv_usec, pid, count);
-	for (cp = host; *cp; cp++) {
-		if (*cp == '/')
-			vstring_strcat(out, "\\057");
-		else if (*cp == ':')
-			vstring_strcat(out, "\\072");
-		else
-			vstring_addch(out, *cp);
-	}
-	return (vstring_str(out));
-}
-
-const char *
-local_from_line(VSTRING *out, const char *sender, time_t when)
-{
-	struct tm tm;
-	char	date[64];
-
-	(void) localtime_r(&when, &tm);
-	(void) strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
-	vstring_sprintf(out, "From %s  %s\n", *sender ? sender : "MAILER-DAEMON",
-			date);
-	return (vstring_str(out));
-}
-
-void
-local_mbox_quote(VSTRING *out, const char *data, size_t len)
-{
-	const char *end = data + len;
-	const char *nl;
-
-	while (data < end) {
-		nl = memchr(data, '\n', end - data);
-		nl = nl ? nl + 1 : end;
-		if (nl - data >= 5 && memcmp(data, "From ", 5) == 0)
-			vstring_addch(out, '>');
-		vstring_memcat(out, data, nl - data);
-		data = nl;
-	}
 }
 
 size_t

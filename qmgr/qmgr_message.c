@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -109,10 +110,27 @@ qmgr_set(char **field, const char *value)
 	*field = mystrdup(value);
 }
 
+/* Named attribute records that set a string of the message. */
+static const struct {
+	const char *name;
+	size_t	offset;
+} qmgr_str_attrs[] = {
+	{"log_client_name", offsetof(QMGR_MESSAGE, client_name)},
+	{"log_client_address", offsetof(QMGR_MESSAGE, client_addr)},
+	{"log_client_port", offsetof(QMGR_MESSAGE, client_port)},
+	{"log_helo_name", offsetof(QMGR_MESSAGE, client_helo)},
+	{"log_protocol", offsetof(QMGR_MESSAGE, client_proto)},
+	{"sasl_method", offsetof(QMGR_MESSAGE, sasl_method)},
+	{"sasl_username", offsetof(QMGR_MESSAGE, sasl_username)},
+	{"rewrite_context", offsetof(QMGR_MESSAGE, rewrite_context)},
+	{"encoding", offsetof(QMGR_MESSAGE, encoding)},
+};
+
 static void
 qmgr_message_attr(QMGR_MESSAGE *msg, const char *data)
 {
 	const char *eq = strchr(data, '=');
+	size_t	i;
 	size_t  len;
 	const char *value;
 
@@ -120,28 +138,16 @@ qmgr_message_attr(QMGR_MESSAGE *msg, const char *data)
 		return;
 	len = (size_t) (eq - data);
 	value = eq + 1;
-#define IS(name) (len == sizeof(name) - 1 && strncmp(data, name, len) == 0)
-	if (IS("log_client_name"))
-		qmgr_set(&msg->client_name, value);
-	else if (IS("log_client_address"))
-		qmgr_set(&msg->client_addr, value);
-	else if (IS("log_client_port"))
-		qmgr_set(&msg->client_port, value);
-	else if (IS("log_helo_name"))
-		qmgr_set(&msg->client_helo, value);
-	else if (IS("log_protocol"))
-		qmgr_set(&msg->client_proto, value);
-	else if (IS("sasl_method"))
-		qmgr_set(&msg->sasl_method, value);
-	else if (IS("sasl_username"))
-		qmgr_set(&msg->sasl_username, value);
-	else if (IS("rewrite_context"))
-		qmgr_set(&msg->rewrite_context, value);
-	else if (IS("encoding"))
-		qmgr_set(&msg->encoding, value);
-	else if (IS("smtputf8"))
+	for (i = 0; i < sizeof(qmgr_str_attrs) / sizeof(qmgr_str_attrs[0]); i++) {
+		if (strlen(qmgr_str_attrs[i].name) == len
+		    && strncmp(data, qmgr_str_attrs[i].name, len) == 0) {
+			qmgr_set((char **) ((char *) msg + qmgr_str_attrs[i].offset),
+				 value);
+			return;
+		}
+	}
+	if (len == sizeof("smtputf8") - 1 && strncmp(data, "smtputf8", len) == 0)
 		msg->smtputf8 = strcasecmp(value, "yes") == 0 || atoi(value) != 0;
-#undef IS
 }
 
 static QMGR_MESSAGE *

@@ -144,7 +144,7 @@ virtual_child(int wfd, const char *path, int maildir, uid_t uid, gid_t gid,
 				  (long) uid, (long) gid, strerror(errno));
 	}
 	if (maildir)
-		status = maildir_write(path, var_myhostname, msg,
+		status = maildir_write(path, var_myhostname, NULL, msg,
 				       MAILBOX_FLAGS_MAILDIR,
 				       var_virt_mailbox_limit, dsn, why, NULL);
 	else

@@ -42,6 +42,27 @@ dict_unix_not_found(int err)
 		|| err == EPERM);
 }
 
+/* After a reentrant lookup: 1 when its buffer was too small and grew. */
+static int
+dict_unix_grow(DICT_UNIX *du, int err)
+{
+	if (err != ERANGE || du->buf_len >= 1 << 20)
+		return (0);
+	du->buf_len *= 2;
+	du->buf = myrealloc(du->buf, du->buf_len);
+	return (1);
+}
+
+/* A lookup that found nothing: not found, or an error for table. */
+static int
+dict_unix_miss(DICT *dict, const char *table, const char *key, int err)
+{
+	if (dict_unix_not_found(err))
+		return (DICT_STAT_FAIL);
+	return (dict_set_error(dict, "unix:%s: lookup of %s: %s", table, key,
+			       strerror(err)));
+}
+
 static int
 dict_unix_passwd(DICT *dict, const char *key, const char **value)
 {
@@ -50,17 +71,11 @@ dict_unix_passwd(DICT *dict, const char *key, const char **value)
 	struct passwd *res = NULL;
 	int	err;
 
-	while ((err = getpwnam_r(key, &pw, du->buf, du->buf_len, &res)) == ERANGE
-	       && du->buf_len < 1 << 20) {
-		du->buf_len *= 2;
-		du->buf = myrealloc(du->buf, du->buf_len);
-	}
-	if (res == NULL) {
-		if (dict_unix_not_found(err))
-			return (DICT_STAT_FAIL);
-		return (dict_set_error(dict, "unix:passwd.byname: lookup of %s: %s",
-				       key, strerror(err)));
-	}
+	while (dict_unix_grow(du, err = getpwnam_r(key, &pw, du->buf,
+						      du->buf_len, &res)))
+		 /* again */ ;
+	if (res == NULL)
+		return (dict_unix_miss(dict, "passwd.byname", key, err));
 	vstring_sprintf(du->value, "%s:%s:%ld:%ld:%s:%s:%s", pw.pw_name,
 			pw.pw_passwd, (long) pw.pw_uid, (long) pw.pw_gid,
 			pw.pw_gecos, pw.pw_dir, pw.pw_shell);
@@ -77,17 +92,11 @@ dict_unix_group(DICT *dict, const char *key, const char **value)
 	char  **mem;
 	int	err;
 
-	while ((err = getgrnam_r(key, &gr, du->buf, du->buf_len, &res)) == ERANGE
-	       && du->buf_len < 1 << 20) {
-		du->buf_len *= 2;
-		du->buf = myrealloc(du->buf, du->buf_len);
-	}
-	if (res == NULL) {
-		if (dict_unix_not_found(err))
-			return (DICT_STAT_FAIL);
-		return (dict_set_error(dict, "unix:group.byname: lookup of %s: %s",
-				       key, strerror(err)));
-	}
+	while (dict_unix_grow(du, err = getgrnam_r(key, &gr, du->buf,
+						      du->buf_len, &res)))
+		 /* again */ ;
+	if (res == NULL)
+		return (dict_unix_miss(dict, "group.byname", key, err));
 	vstring_sprintf(du->value, "%s:%s:%ld:", gr.gr_name, gr.gr_passwd,
 			(long) gr.gr_gid);
 	for (mem = gr.gr_mem; *mem; mem++)

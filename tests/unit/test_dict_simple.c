@@ -402,8 +402,8 @@ static void
 test_type_names(void **state)
 {
 	ARGV   *names = dict_type_names();
-	const char *want[] = {"btree", "cidr", "hash", "inline", "pcre", "regexp",
-	"static", "texthash"};
+	const char *want[] = {"btree", "cidr", "hash", "inline", "pcre", "proxy",
+	"regexp", "static", "texthash", "unix"};
 	size_t  i;
 
 	assert_int_equal(names->len, sizeof(want) / sizeof(want[0]));

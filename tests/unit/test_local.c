@@ -1,7 +1,8 @@
 /*
- * Unit tests for local/local_token.c: alias value tokens, Maildir file
- * names, mbox From_ lines and quoting, header section and Delivered-To:
- * loop detection, sysexits mapping, list and filter helpers.
+ * Unit tests for local/local_token.c (alias value tokens, header section
+ * and Delivered-To: loop detection, sysexits mapping, list and filter
+ * helpers) and the lib/global helpers local uses: maildir_name() and
+ * mailbox_from_line().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 
 #include "argv.h"
 #include "vstring.h"
+#include "mbox_write.h"
+#include "maildir_write.h"
 #include "local.h"
 
 typedef struct TOK_CASE {
@@ -85,10 +88,10 @@ test_maildir_name(void **unused)
 	struct timeval tv = {1700000000, 42};
 
 	(void) unused;
-	assert_string_equal(local_maildir_name(out, &tv, 1234, 7, "mx.example"),
+	assert_string_equal(maildir_name(out, &tv, 1234, 7, "mx.example"),
 			    "1700000000.M000042P1234Q7.mx.example");
 	/* '/' and ':' would break the name's structure (Maildir spec). */
-	assert_string_equal(local_maildir_name(out, &tv, 1, 1, "a/b:c"),
+	assert_string_equal(maildir_name(out, &tv, 1, 1, "a/b:c"),
 			    "1700000000.M000042P1Q1.a\\057b\\072c");
 	vstring_free(out);
 }
@@ -102,25 +105,10 @@ test_from_line(void **unused)
 	(void) unused;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	assert_string_equal(local_from_line(out, "a@b.c", when),
+	assert_string_equal(mailbox_from_line(out, "a@b.c", when),
 			    "From a@b.c  Tue Nov 14 22:13:20 2023\n");
-	assert_string_equal(local_from_line(out, "", 1700000000 - 13 * 86400),
+	assert_string_equal(mailbox_from_line(out, "", 1700000000 - 13 * 86400),
 			    "From MAILER-DAEMON  Wed Nov  1 22:13:20 2023\n");
-	vstring_free(out);
-}
-
-static void
-test_mbox_quote(void **unused)
-{
-	VSTRING *out = vstring_alloc(10);
-	const char *in = "Subject: x\n\nFrom here\n>From there\nFrom\nfrom me\n"
-	    "From the end";
-
-	(void) unused;
-	local_mbox_quote(out, in, strlen(in));
-	assert_string_equal(vstring_str(out),
-			    "Subject: x\n\n>From here\n>From there\nFrom\n"
-			    "from me\n>From the end");
 	vstring_free(out);
 }
 
@@ -179,7 +167,6 @@ main(void)
 		cmocka_unit_test(test_token_kind),
 		cmocka_unit_test(test_maildir_name),
 		cmocka_unit_test(test_from_line),
-		cmocka_unit_test(test_mbox_quote),
 		cmocka_unit_test(test_header_len_and_loop),
 		cmocka_unit_test(test_sysexit),
 		cmocka_unit_test(test_list_and_filter),
