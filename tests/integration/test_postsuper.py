@@ -1,0 +1,203 @@
+"""postsuper(1): -d, -h, -H, -r (by ID, from standard input, ALL, per
+queue), -s and -p, on an instance without qmgr and pickup so that files
+stay where the tests put them."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from postern_test_util import wait_log
+from test_postqueue import make_queue, qinst, qpath, submit
+
+assert qinst  # the fixture, imported for this module's tests
+
+
+def said(r):
+    """stderr lines, without warnings about main.cf itself."""
+    return [ln for ln in r.stderr.splitlines() if "main.cf, line" not in ln]
+
+
+def listing(inst):
+    r = inst.run("postqueue", "-j")
+    assert r.returncode == 0, r.stderr
+    return {m["queue_id"]: m["queue_name"]
+            for m in map(json.loads, r.stdout.splitlines())}
+
+
+def test_delete_one_message_and_its_logs(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    qid = ids["deferred"]
+    log = qpath(qinst.queue_dir, "defer", qid)
+    assert log.exists()
+    r = qinst.run("postsuper", "-d", qid)
+    assert r.returncode == 0, r.stderr
+    assert said(r) == [f"postsuper: {qid}: removed",
+                                     "postsuper: Deleted: 1 message"]
+    assert not qpath(qinst.queue_dir, "deferred", qid).exists()
+    assert not log.exists()
+    assert qid not in listing(qinst)
+    assert len(listing(qinst)) == 3
+    wait_log(qinst, "postsuper[")
+    wait_log(qinst, f"{qid}: removed")
+
+
+def test_delete_ids_from_standard_input(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    text = f"{ids['active']}\n../../etc/passwd\n\n{ids['hold']}\n"
+    r = qinst.run("postsuper", "-d", "-", input=text)
+    assert r.returncode == 0, r.stderr
+    assert "postsuper: warning: invalid mail queue id: ../../etc/passwd" \
+        in r.stderr
+    assert "postsuper: Deleted: 2 messages" in r.stderr
+    assert sorted(listing(qinst).values()) == ["deferred", "incoming"]
+
+
+def test_delete_all_and_all_in_one_queue(qinst):
+    make_queue(qinst.port("smtp"), qinst.queue_dir)
+    r = qinst.run("postsuper", "-d", "ALL", "deferred")
+    assert r.returncode == 0, r.stderr
+    # No line per message with ALL, as Postfix.
+    assert said(r) == ["postsuper: Deleted: 1 message"]
+    assert sorted(listing(qinst).values()) == ["active", "hold", "incoming"]
+    r = qinst.run("postsuper", "-d", "ALL")
+    assert said(r) == ["postsuper: Deleted: 3 messages"]
+    assert listing(qinst) == {}
+    assert qinst.run("postqueue", "-p").stdout == "Mail queue is empty\n"
+
+
+def test_bad_ids_and_queue_names_are_refused(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    for bad in ("../incoming/" + ids["incoming"], "all", "ABC DEF"):
+        r = qinst.run("postsuper", "-d", bad)
+        assert r.returncode == 0
+        assert f"warning: invalid mail queue id: {bad}" in r.stderr
+        assert "Deleted: 0 messages" in r.stderr
+    r = qinst.run("postsuper", "-d", ids["incoming"], "bogus")
+    assert r.returncode == 1
+    assert "postsuper: fatal: invalid directory name: bogus" in r.stderr
+    assert len(listing(qinst)) == 4
+
+
+def test_delete_in_named_queue_only(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    r = qinst.run("postsuper", "-d", ids["hold"], "deferred")
+    assert "Deleted: 0 messages" in r.stderr
+    assert listing(qinst)[ids["hold"]] == "hold"
+
+
+def test_hold_and_release(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    qid = ids["incoming"]
+    r = qinst.run("postsuper", "-h", qid)
+    assert r.returncode == 0, r.stderr
+    assert said(r) == [f"postsuper: {qid}: placed on hold",
+                                     "postsuper: Placed on hold: 1 message"]
+    assert qpath(qinst.queue_dir, "hold", qid).exists()
+    assert qinst.run("postqueue", "-p").stdout.count("!") == 2
+    r = qinst.run("postsuper", "-H", qid)
+    assert said(r) == [
+        f"postsuper: {qid}: released from hold",
+        "postsuper: Released from hold: 1 message"]
+    # Released mail goes to the (hashed) deferred queue, as with Postfix.
+    assert qpath(qinst.queue_dir, "deferred", qid).exists()
+    r = qinst.run("postsuper", "-h", "ALL")
+    assert said(r) == ["postsuper: Placed on hold: 3 messages"]
+    assert set(listing(qinst).values()) == {"hold"}
+    r = qinst.run("postsuper", "-H", "ALL")
+    assert said(r) == ["postsuper: Released from hold: 4 messages"]
+    assert set(listing(qinst).values()) == {"deferred"}
+
+
+def test_requeue_moves_to_maildrop_and_drops_logs(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    qid = ids["deferred"]
+    r = qinst.run("postsuper", "-r", qid)
+    assert r.returncode == 0, r.stderr
+    assert said(r) == [f"postsuper: {qid}: requeued",
+                                     "postsuper: Requeued: 1 message"]
+    assert qpath(qinst.queue_dir, "maildrop", qid).exists()
+    assert not qpath(qinst.queue_dir, "defer", qid).exists()
+    assert listing(qinst)[qid] == "maildrop"
+    r = qinst.run("postsuper", "-r", "ALL")
+    assert said(r) == ["postsuper: Requeued: 3 messages"]
+    assert set(listing(qinst).values()) == {"maildrop"}
+
+
+def test_message_that_vanished_is_not_counted(qinst):
+    qid = submit(qinst.port("smtp"), "s@example.com", ["r@example.org"])
+    os.unlink(qpath(qinst.queue_dir, "incoming", qid))
+    for op in ("-d", "-h", "-r"):
+        r = qinst.run("postsuper", op, qid)
+        assert r.returncode == 0, r.stderr
+        assert ": 0 messages" in r.stderr
+
+
+def test_symlink_is_not_followed(qinst, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    qid = submit(qinst.port("smtp"), "s@example.com", ["r@example.org"])
+    path = qpath(qinst.queue_dir, "incoming", qid)
+    os.unlink(path)
+    os.symlink(victim, path)
+    r = qinst.run("postsuper", "-h", qid)
+    assert r.returncode == 0, r.stderr
+    # The link itself moves (rename never follows it); the target stays.
+    assert victim.read_text() == "keep me"
+    assert os.path.islink(qpath(qinst.queue_dir, "hold", qid))
+    r = qinst.run("postsuper", "-d", qid)
+    assert victim.read_text() == "keep me"
+
+
+def test_structure_check_moves_misplaced_files(qinst):
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    qid = ids["deferred"]
+    right = qpath(qinst.queue_dir, "deferred", qid)
+    wrong = qinst.queue_dir / "deferred" / qid
+    os.rename(right, wrong)
+    # A hash directory that hash_queue_depth = 1 does not use.
+    deep = right.parent / "0"
+    deep.mkdir()
+    # Temporary files a crashed cleanup left behind: old and new.
+    old = qinst.queue_dir / "incoming" / "cleanup.123.4"
+    new = qinst.queue_dir / "incoming" / "cleanup.123.5"
+    for p in (old, new):
+        p.write_text("")
+    past = time.time() - 2 * 86400
+    os.utime(old, (past, past))
+    r = qinst.run("postsuper", "-s")
+    assert r.returncode == 0, r.stderr
+    assert right.exists() and not wrong.exists()
+    assert f"{qid}: moved to deferred/{qid[0]}/{qid}" in r.stderr
+    assert not deep.exists()
+    assert not old.exists() and new.exists()
+    assert listing(qinst)[qid] == "deferred"
+
+
+def test_reserved_for_the_queue_owner(qinst):
+    if os.getuid() != 0:
+        pytest.skip("needs another user than the queue owner")
+    r = subprocess.run([str(qinst.postern.sbin("postsuper")), "-d", "ALL"],
+                       capture_output=True, text=True, user="nobody",
+                       env={"MAIL_CONFIG": str(qinst.config_dir)})
+    assert r.returncode == 1
+    assert "use of this command is reserved for the superuser" in r.stderr
+
+
+def test_root_acts_as_mail_owner(qinst):
+    """Files postsuper creates (hash directories) belong to mail_owner."""
+    if os.getuid() != 0:
+        pytest.skip("needs root")
+    ids = make_queue(qinst.port("smtp"), qinst.queue_dir)
+    deferred = qinst.queue_dir / "deferred"
+    for d in deferred.iterdir():
+        for f in d.iterdir():
+            os.rename(f, qinst.queue_dir / "hold" / f.name)
+        d.rmdir()
+    r = qinst.run("postsuper", "-H", ids["deferred"])
+    assert r.returncode == 0, r.stderr
+    hashdir = qpath(qinst.queue_dir, "deferred", ids["deferred"]).parent
+    assert hashdir.stat().st_uid == deferred.stat().st_uid != 0
+    # The defer log stays with a released message.
+    assert qpath(qinst.queue_dir, "defer", ids["deferred"]).exists()
