@@ -20,6 +20,7 @@ import contextlib
 import grp
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -148,7 +149,9 @@ class Instance:
             owner = pwd.getpwnam(self.user)
             os.chown(self.data_dir, owner.pw_uid, owner.pw_gid)
         self.data_dir.chmod(0o700)
-        shipped = (SRCDIR / "conf" / "main.cf").read_text()
+        # No system alias database: the instance has none of its own.
+        shipped = re.sub(r"(?m)^(alias_maps|alias_database) = .*$", r"\1 =",
+                         (SRCDIR / "conf" / "main.cf").read_text())
         self.write_main_cf(shipped + "\n" + self.local_settings())
         self.write_master_cf((SRCDIR / "conf" / "master.cf").read_text()
                              .replace("\nsmtp      inet",
@@ -168,11 +171,8 @@ class Instance:
                 f"command_directory = {self.postern.prefix}/sbin\n"
                 f"maillog_file = {self.maillog}\n"
                 f"maillog_file_prefixes = {self.root}\n"
-                # No system alias database: the instance has none of its
-                # own, and any local part is accepted at RCPT (tests of
-                # unknown users set local_recipient_maps themselves).
-                f"alias_maps =\n"
-                f"alias_database =\n"
+                # Any local part is accepted at RCPT (tests of unknown
+                # users set local_recipient_maps themselves).
                 f"local_recipient_maps =\n")
 
     def port(self, name):
