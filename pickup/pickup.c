@@ -30,6 +30,19 @@
  *     retries. A permanent one (bad content, too large) is logged and the
  *     file removed, as Postfix does with ill-formatted files.
  *
+ * A requeued file (postsuper -r moved a complete queue file here) is told
+ * apart by its owner and its first record: owned by mail_owner (our own
+ * uid: pickup runs as mail_owner) and starting with SIZE, where a postdrop
+ * file starts with the uid attribute. Only mail_owner can create such a
+ * file. It is checked in MAILDROP_REQUEUE mode (maildrop.h) and sent to
+ * cleanup with CLEANUP_FLAG_BOUNCE and CLEANUP_FLAG_MASK_EXTERNAL (address
+ * rewriting and mapping apply again, as postsuper(1) promises), minus
+ * cleanup's own SIZE and TIME records and minus every DONE recipient with
+ * the ORCPT/DSN_ORCPT/DSN_NOTIFY records that describe it; everything else,
+ * extracted recipients included, goes as it is, without a Received:
+ * header. As Postfix's pickup, it logs "QUEUEID: uid=N from=<sender>
+ * orig_id=OLDID". Any other file goes through the postdrop rules above.
+ *
  * Requests served: trigger bytes on the service socket; no replies.
  */
 #include <sys/types.h>
@@ -118,13 +131,55 @@ pickup_validate(QFILE *qf, MAILDROP_CHECK *mc, VSTRING *data, VSTRING *why)
 	return (maildrop_check_end(mc, why));
 }
 
+/*
+ * One record of a requeued file to cleanup. A recipient's details are
+ * held (in "held", type byte + data; the validator refused NUL bytes)
+ * until its RCPT (sent with them) or DONE (dropped with them) arrives.
+ */
+static void
+pickup_requeue_rec(CLEANUP_CLIENT *cc, ARGV *held, VSTRING *buf, int type,
+		   const char *data, size_t len)
+{
+	size_t  i;
+
+	switch (type) {
+	case REC_TYPE_SIZE:
+	case REC_TYPE_TIME:
+		/* cleanup writes its own. */
+		return;
+	case REC_TYPE_ORCPT:
+	case REC_TYPE_DSN_ORCPT:
+	case REC_TYPE_DSN_NOTIFY:
+		vstring_sprintf(buf, "%c", type);
+		vstring_memcat(buf, data, len);
+		argv_addn(held, vstring_str(buf), vstring_len(buf));
+		return;
+	case REC_TYPE_RCPT:
+		for (i = 0; i < held->len; i++)
+			cleanup_client_rec(cc, (unsigned char) held->argv[i][0],
+					   held->argv[i] + 1,
+					   strlen(held->argv[i] + 1));
+		argv_truncate(held, 0);
+		cleanup_client_rec(cc, type, data, len);
+		return;
+	case REC_TYPE_DONE:
+		/* Delivered before the requeue: not again. */
+		argv_truncate(held, 0);
+		return;
+	default:
+		cleanup_client_rec(cc, type, data, len);
+		return;
+	}
+}
+
 /* Pass 2: send the records to cleanup; 0, or -1 with why (file changed). */
 static int
-pickup_copy(QFILE *qf, CLEANUP_CLIENT *cc, long uid, VSTRING *data,
+pickup_copy(QFILE *qf, CLEANUP_CLIENT *cc, int mode, long uid, VSTRING *data,
 	    VSTRING *why)
 {
-	MAILDROP_CHECK *mc = maildrop_check_alloc(MAILDROP_FILE);
+	MAILDROP_CHECK *mc = maildrop_check_alloc(mode);
 	VSTRING *date = vstring_alloc(64);
+	ARGV   *held = argv_alloc(4);
 	int     type;
 	int     ret = 0;
 
@@ -133,6 +188,11 @@ pickup_copy(QFILE *qf, CLEANUP_CLIENT *cc, long uid, VSTRING *data,
 				       vstring_len(data), why) < 0) {
 			ret = -1;
 			break;
+		}
+		if (mode == MAILDROP_REQUEUE) {
+			pickup_requeue_rec(cc, held, date, type, vstring_str(data),
+					   vstring_len(data));
+			continue;
 		}
 		if (type == REC_TYPE_ATTR
 		    && maildrop_attr_skip(vstring_str(data), vstring_len(data)))
@@ -155,6 +215,7 @@ pickup_copy(QFILE *qf, CLEANUP_CLIENT *cc, long uid, VSTRING *data,
 	if (ret == 0 && maildrop_check_end(mc, why) < 0)
 		ret = -1;
 	maildrop_check_free(mc);
+	argv_free(held);
 	vstring_free(date);
 	return (ret);
 }
@@ -171,6 +232,8 @@ pickup_file(const char *id)
 	QFILE  *qf = NULL;
 	struct stat st;
 	long    owner;
+	int     mode = MAILDROP_FILE;
+	char    first;
 	int     flags;
 	int     status;
 	int     fd;
@@ -197,14 +260,19 @@ pickup_file(const char *id)
 		goto done;
 	}
 
+	/* A queue file that postsuper -r moved here? Only we can own one. */
+	if (owner == (long) geteuid() && pread(fd, &first, 1, 0) == 1
+	    && first == REC_TYPE_SIZE)
+		mode = MAILDROP_REQUEUE;
+
 	/* Pass 1: the whole file must follow the rules. */
 	qf = qfile_open(fd, QFILE_READ, MAILDROP_REC_MAX);
-	mc = maildrop_check_alloc(MAILDROP_FILE);
+	mc = maildrop_check_alloc(mode);
 	if (pickup_validate(qf, mc, data, why) < 0) {
 		pickup_refuse(id, vstring_str(path), owner, vstring_str(why));
 		goto done;
 	}
-	if (maildrop_check_uid(mc) != owner) {
+	if (mode == MAILDROP_FILE && maildrop_check_uid(mc) != owner) {
 		vstring_sprintf(why, "uid attribute %ld is not the file owner",
 				maildrop_check_uid(mc));
 		pickup_refuse(id, vstring_str(path), owner, vstring_str(why));
@@ -222,10 +290,14 @@ pickup_file(const char *id)
 		ret = PICKUP_RETRY;
 		goto done;
 	}
-	msg_info("%s: uid=%ld from=<%s>", cleanup_client_id(cc), owner,
-		 maildrop_check_sender(mc));
+	if (mode == MAILDROP_REQUEUE)
+		msg_info("%s: uid=%ld from=<%s> orig_id=%s", cleanup_client_id(cc),
+			 owner, maildrop_check_sender(mc), id);
+	else
+		msg_info("%s: uid=%ld from=<%s>", cleanup_client_id(cc), owner,
+			 maildrop_check_sender(mc));
 	if (qfile_seek(qf, 0, REC_SEC_ENVELOPE) < 0
-	    || pickup_copy(qf, cc, owner, data, why) < 0) {
+	    || pickup_copy(qf, cc, mode, owner, data, why) < 0) {
 		cleanup_client_abort(cc);
 		if (!*vstring_str(why))
 			vstring_strcpy(why, "seek failed");

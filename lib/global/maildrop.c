@@ -30,6 +30,12 @@
 #define SEEN_EXTRACT	(1 << 5)
 #define SEEN_ENVID	(1 << 6)
 #define SEEN_RET	(1 << 7)
+#define SEEN_TIME	(1 << 8)
+
+/* Per-recipient records waiting for their RCPT or DONE (requeue mode). */
+#define PEND_ORCPT	(1 << 0)
+#define PEND_DSN_ORCPT	(1 << 1)
+#define PEND_DSN_NOTIFY	(1 << 2)
 
 struct MAILDROP_CHECK {
 	int	mode;			/* MAILDROP_SUBMIT or MAILDROP_FILE */
@@ -37,6 +43,7 @@ struct MAILDROP_CHECK {
 	int	refused;		/* a rule was broken */
 	int	seen;			/* SEEN_* */
 	int	notify_pending;		/* DSN_NOTIFY waits for its RCPT */
+	int	rcpt_pending;		/* PEND_*, requeue mode */
 	int	fragment_open;		/* a FRAGMENT waits for its line end */
 	long	rec_count;
 	long	uid;
@@ -50,7 +57,8 @@ maildrop_check_alloc(int mode)
 {
 	MAILDROP_CHECK *mc = mymalloc(sizeof(*mc));
 
-	if (mode != MAILDROP_SUBMIT && mode != MAILDROP_FILE)
+	if (mode != MAILDROP_SUBMIT && mode != MAILDROP_FILE
+	    && mode != MAILDROP_REQUEUE)
 		msg_panic("maildrop_check_alloc: bad mode %d", mode);
 	memset(mc, 0, sizeof(*mc));
 	mc->mode = mode;
@@ -117,6 +125,18 @@ text_ok(const char *data, size_t len)
 		if (ch < 0x20 || ch == 0x7f)
 			return (0);
 	}
+	return (1);
+}
+
+/* 1 when every byte of data is one of chars. */
+static int
+only(const char *data, size_t len, const char *chars)
+{
+	size_t  i;
+
+	for (i = 0; i < len; i++)
+		if (data[i] == 0 || strchr(chars, data[i]) == NULL)
+			return (0);
 	return (1);
 }
 
@@ -291,6 +311,105 @@ check_envelope(MAILDROP_CHECK *mc, int type, const char *data, size_t len,
 	}
 }
 
+/* A record of a recipient group, in requeue mode. */
+static int
+check_requeue_rcpt(MAILDROP_CHECK *mc, int type, const char *data,
+		   size_t len, VSTRING *why)
+{
+	int     bit;
+
+	if (memchr(data, 0, len) != NULL)
+		return (refuse(mc, why, "NUL byte in %s record",
+			       rec_type_name(type)));
+	switch (type) {
+	case REC_TYPE_ORCPT:
+		bit = PEND_ORCPT;
+		break;
+	case REC_TYPE_DSN_ORCPT:
+		bit = PEND_DSN_ORCPT;
+		break;
+	case REC_TYPE_DSN_NOTIFY:
+		bit = PEND_DSN_NOTIFY;
+		break;
+	case REC_TYPE_RCPT:
+	case REC_TYPE_DONE:
+		if (len == 0)
+			return (refuse(mc, why, "empty %s record",
+				       rec_type_name(type)));
+		if (type == REC_TYPE_RCPT)
+			mc->rcpt_count++;
+		mc->rcpt_pending = 0;
+		return (0);
+	case REC_TYPE_ATTR:
+		if (len == 0 || data[0] == '=' || memchr(data, '=', len) == NULL)
+			return (refuse(mc, why, "malformed attribute record%s", ""));
+		return (0);
+	default:
+		return (refuse(mc, why, "%s record not allowed in the %s",
+			       rec_type_name(type),
+			       rec_type_section_name(mc->section)));
+	}
+	if (mc->rcpt_pending & bit)
+		return (refuse(mc, why, "duplicate %s record for one recipient",
+			       rec_type_name(type)));
+	mc->rcpt_pending |= bit;
+	return (0);
+}
+
+/* The envelope of a requeued queue file (cleanup's format). */
+static int
+check_requeue_envelope(MAILDROP_CHECK *mc, int type, const char *data,
+		       size_t len, VSTRING *why)
+{
+	if (mc->rec_count == 1 && type != REC_TYPE_SIZE)
+		return (refuse(mc, why, "no size record at the start%s", ""));
+	switch (type) {
+	case REC_TYPE_SIZE:
+		if (mc->rec_count != 1)
+			return (refuse(mc, why, "misplaced size record%s", ""));
+		if (len != REC_SIZE_LEN || !only(data, len, " 0123456789"))
+			return (refuse(mc, why, "bad size record%s", ""));
+		return (0);
+	case REC_TYPE_TIME:
+		if (mc->seen & SEEN_TIME)
+			return (refuse(mc, why, "duplicate time record%s", ""));
+		if (len == 0 || len > 40 || !only(data, len, ".0123456789"))
+			return (refuse(mc, why, "bad time record%s", ""));
+		mc->seen |= SEEN_TIME;
+		return (0);
+	case REC_TYPE_SENDER:
+		if (mc->seen & SEEN_SENDER)
+			return (refuse(mc, why, "duplicate sender record%s", ""));
+		if (memchr(data, 0, len) != NULL)
+			return (refuse(mc, why, "bad sender record%s", ""));
+		mc->seen |= SEEN_SENDER;
+		vstring_memcpy(mc->sender, data, len);
+		return (0);
+	case REC_TYPE_DSN_ENVID:
+	case REC_TYPE_DSN_RET:
+		if (mc->seen & (type == REC_TYPE_DSN_RET ? SEEN_RET : SEEN_ENVID))
+			return (refuse(mc, why, "duplicate %s record",
+				       rec_type_name(type)));
+		if (memchr(data, 0, len) != NULL)
+			return (refuse(mc, why, "bad %s record",
+				       rec_type_name(type)));
+		mc->seen |= (type == REC_TYPE_DSN_RET ? SEEN_RET : SEEN_ENVID);
+		return (0);
+	case REC_TYPE_MESSAGE:
+		if (!(mc->seen & SEEN_SENDER))
+			return (refuse(mc, why, "no sender record%s", ""));
+		if (mc->rcpt_pending)
+			return (refuse(mc, why, "recipient details without "
+				       "recipient%s", ""));
+		if (len != 0)
+			return (refuse(mc, why, "bad message_content record%s", ""));
+		mc->section = REC_SEC_CONTENT;
+		return (0);
+	default:
+		return (check_requeue_rcpt(mc, type, data, len, why));
+	}
+}
+
 int
 maildrop_check_rec(MAILDROP_CHECK *mc, int type, const char *data,
 		   size_t len, VSTRING *why)
@@ -304,6 +423,8 @@ maildrop_check_rec(MAILDROP_CHECK *mc, int type, const char *data,
 		return (refuse(mc, why, "oversized %s record", rec_type_name(type)));
 	switch (mc->section) {
 	case REC_SEC_ENVELOPE:
+		if (mc->mode == MAILDROP_REQUEUE)
+			return (check_requeue_envelope(mc, type, data, len, why));
 		return (check_envelope(mc, type, data, len, why));
 	case REC_SEC_CONTENT:
 		if (type == REC_TYPE_NORMAL) {
@@ -322,9 +443,14 @@ maildrop_check_rec(MAILDROP_CHECK *mc, int type, const char *data,
 			       rec_type_name(type)));
 	case REC_SEC_EXTRACTED:
 		if (type == REC_TYPE_END && len == 0) {
+			if (mc->rcpt_pending)
+				return (refuse(mc, why, "recipient details without "
+					       "recipient%s", ""));
 			mc->section = REC_SEC_DONE;
 			return (0);
 		}
+		if (mc->mode == MAILDROP_REQUEUE && type != REC_TYPE_END)
+			return (check_requeue_rcpt(mc, type, data, len, why));
 		return (refuse(mc, why, "%s record not allowed after the content",
 			       rec_type_name(type)));
 	default:

@@ -29,8 +29,9 @@
  * recipients are to be extracted), a missing END.
  *
  *	maildrop_check_alloc() a validator for one stream: MAILDROP_SUBMIT
- *		(sendmail's output: no uid attribute) or MAILDROP_FILE (a
- *		maildrop file: the uid attribute first).
+ *		(sendmail's output: no uid attribute), MAILDROP_FILE (a
+ *		maildrop file: the uid attribute first) or MAILDROP_REQUEUE
+ *		(a requeued queue file, below).
  *	maildrop_check_rec() one record; 0 when allowed, else -1 and the
  *		reason in why. After a refusal the validator stays refused.
  *	maildrop_check_end() the stream ended: 0 when END was the last
@@ -43,6 +44,22 @@
  *	maildrop_log_init() logging for the commands: stderr, and the
  *		maillog (postlog service or maillog_file) or syslog.
  *
+ * A requeued file (postsuper -r moves a complete queue file, owned by
+ * mail_owner, into maildrop/) is cleanup's own format instead, checked in
+ * MAILDROP_REQUEUE mode:
+ *
+ *   envelope	SIZE (first, REC_SIZE_LEN bytes), TIME (at most once),
+ *		SENDER (exactly one), ATTR name=value, DSN_ENVID and
+ *		DSN_RET (at most once each), recipient groups: ORCPT,
+ *		DSN_ORCPT, DSN_NOTIFY (each at most once) then RCPT or DONE;
+ *		MESSAGE.
+ *   content	as above; XTRA.
+ *   extracted	ATTR and recipient groups as in the envelope; END.
+ *
+ * No NUL byte in envelope or extracted records (cleanup refuses them);
+ * record sizes up to MAILDROP_REC_MAX. maildrop_check_rcpt_count() counts
+ * the RCPT records (recipients still to deliver), not the DONE ones.
+ *
  * Nothing here exits; callers decide.
  */
 #include <stddef.h>
@@ -53,6 +70,7 @@
 
 #define MAILDROP_SUBMIT		1	/* sendmail -> postdrop */
 #define MAILDROP_FILE		2	/* maildrop/ID -> pickup */
+#define MAILDROP_REQUEUE	3	/* postsuper -r: a queue file */
 
 #define MAILDROP_REC_MAX	QFILE_REC_LEN_DEFAULT	/* any record */
 #define MAILDROP_ENV_MAX	4096	/* an envelope record */

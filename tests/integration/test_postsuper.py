@@ -3,12 +3,17 @@ queue), -s and -p, on an instance without qmgr and pickup so that files
 stay where the tests put them."""
 import json
 import os
+import re
+import smtplib
+import stat
 import subprocess
 import time
 
 import pytest
 
-from postern_test_util import wait_log
+from conftest import wait_for
+from postern_test_util import (content_lines, decode_records, maillog,
+                               queued_id, start_instance, wait_log)
 from test_postqueue import make_queue, qinst, qpath, submit
 
 assert qinst  # the fixture, imported for this module's tests
@@ -201,3 +206,171 @@ def test_root_acts_as_mail_owner(qinst):
     assert hashdir.stat().st_uid == deferred.stat().st_uid != 0
     # The defer log stays with a released message.
     assert qpath(qinst.queue_dir, "defer", ids["deferred"]).exists()
+
+
+# ---- requeue through pickup(8) ---------------------------------------------
+
+@pytest.fixture
+def pinst(instance):
+    """A running instance with pickup but without qmgr: requeued mail
+    comes back to incoming/ and stays there."""
+    text = (instance.config_dir / "master.cf").read_text()
+    keep = [ln for ln in text.splitlines() if not re.match(r"qmgr\s", ln)]
+    instance.write_master_cf("\n".join(keep) + "\n")
+    start_instance(instance)
+    yield instance
+    instance.run("postfix", "stop")
+
+
+def complete_file(inst, qid):
+    """The path of the complete (mode 0700) queue file qid in incoming/."""
+    def ready():
+        p = inst.queue_dir / "incoming" / qid
+        try:
+            return p if stat.S_IMODE(p.stat().st_mode) == 0o700 else None
+        except FileNotFoundError:
+            return None
+    return wait_for(ready, 20, what=f"queue file incoming/{qid}")
+
+
+def record_offsets(data):
+    """[(offset, type letter, data)] of a queue-file image."""
+    out = []
+    i = 0
+    while i < len(data):
+        start = i
+        i += 1
+        length = shift = 0
+        while True:
+            b = data[i]
+            i += 1
+            length |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        out.append((start, chr(data[start]), data[i:i + length]))
+        i += length
+    return out
+
+
+def requeued_as(inst, old):
+    """pickup's "NEW: uid=N from=<...> orig_id=OLD" line: NEW."""
+    pattern = re.compile(r"pickup\[\d+\]: ([0-9A-Za-z]+): uid=(\d+) "
+                         r"from=<[^>]*> orig_id=" + old + r"$", re.M)
+
+    def found():
+        m = pattern.search(maillog(inst))
+        return m.group(1) if m else None
+    return wait_for(found, 20, what=f"pickup to requeue {old}")
+
+
+def dsn_submit(port):
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.ehlo("client.test")
+        code, msg = s.mail("sender@example.com", ["RET=HDRS", "ENVID=env-42"])
+        assert code == 250, msg
+        for rcpt, opts in (
+                ("one@example.org", ["NOTIFY=SUCCESS,FAILURE",
+                                     "ORCPT=rfc822;orig-one@example.org"]),
+                ("two@example.org", ["NOTIFY=NEVER"]),
+                ("three@example.org", [])):
+            code, msg = s.rcpt(rcpt, opts)
+            assert code == 250, msg
+        code, msg = s.data("From: sender@example.com\r\n"
+                           "Subject: requeue me\r\n\r\nline 1\r\n"
+                           + "x" * 3000 + "\r\n")
+        assert code == 250, msg
+        return queued_id(msg.decode())
+
+
+def without_own(records):
+    """What pickup should carry over: all but cleanup's SIZE and TIME."""
+    return [(t, d) for t, d in records if t not in ("C", "T")]
+
+
+def test_requeue_gives_new_id_with_same_envelope_and_content(pinst):
+    qid = dsn_submit(pinst.port("smtp"))
+    path = complete_file(pinst, qid)
+    before = decode_records(path.read_bytes())
+    assert [d for t, d in before if t == "n"] == [b"SUCCESS,FAILURE",
+                                                  b"NEVER"]
+    r = pinst.run("postsuper", "-r", qid)
+    assert r.returncode == 0, r.stderr
+    new = requeued_as(pinst, qid)
+    assert new != qid
+    after = decode_records(complete_file(pinst, new).read_bytes())
+    assert after[0][0] == "C" and after[1][0] == "T"
+    assert without_own(after) == without_own(before)
+    assert content_lines(after) == content_lines(before)
+    assert not any(b"Received: by" in ln and b"from userid" in ln
+                   for ln in content_lines(after))
+    assert not (pinst.queue_dir / "incoming" / qid).exists()
+    assert list((pinst.queue_dir / "maildrop").iterdir()) == []
+    assert list((pinst.queue_dir / "corrupt").iterdir()) == []
+    assert "forged or malformed" not in maillog(pinst)
+
+
+def test_requeue_drops_delivered_recipient_and_its_details(pinst):
+    qid = dsn_submit(pinst.port("smtp"))
+    path = complete_file(pinst, qid)
+    data = bytearray(path.read_bytes())
+    recs = record_offsets(bytes(data))
+    # Mark one@example.org delivered, as qmgr does: R becomes D in place.
+    off = [o for o, t, d in recs if t == "R" and d == b"one@example.org"]
+    assert len(off) == 1
+    with open(path, "r+b") as f:
+        f.seek(off[0])
+        f.write(b"D")
+    r = pinst.run("postsuper", "-r", qid)
+    assert r.returncode == 0, r.stderr
+    after = decode_records(
+        complete_file(pinst, requeued_as(pinst, qid)).read_bytes())
+    assert [d for t, d in after if t == "R"] == [b"two@example.org",
+                                                 b"three@example.org"]
+    assert not any(t == "D" for t, d in after)
+    # one@'s ORCPT, DSN_ORCPT and NOTIFY went with it; two@'s stayed.
+    assert [d for t, d in after if t == "n"] == [b"NEVER"]
+    assert not any(b"orig-one" in d for t, d in after)
+    assert [d for t, d in after if t == "i"] == [b"env-42"]
+    assert [d for t, d in after if t == "r"] == [b"HDRS"]
+    assert list((pinst.queue_dir / "corrupt").iterdir()) == []
+
+
+def test_malformed_requeued_file_goes_to_corrupt(pinst):
+    qid = submit(pinst.port("smtp"), "bad@example.com", ["r@example.org"])
+    path = complete_file(pinst, qid)
+    data = path.read_bytes()
+    last = record_offsets(data)[-1]
+    assert last[1] == "E"
+    with open(path, "r+b") as f:
+        f.truncate(last[0])
+    r = pinst.run("postsuper", "-r", qid)
+    assert r.returncode == 0, r.stderr
+    wait_for(lambda: (pinst.queue_dir / "corrupt" / qid).exists(), 20,
+             what="the file in corrupt/")
+    wait_log(pinst, f"{qid}: uid=")
+    assert "forged or malformed maildrop file" in maillog(pinst)
+    assert "from=<bad@example.com>" not in maillog(pinst)
+
+
+def test_requeue_keeps_extracted_recipients(pinst):
+    """sendmail -t recipients live after the content; they come back."""
+    r = subprocess.run(
+        [str(pinst.postern.sbin("sendmail")), "-C", str(pinst.config_dir),
+         "-t", "-f", "ext@example.com"],
+        input=b"To: to@example.org\nCc: cc@example.org\nSubject: t\n\nbody\n",
+        capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    qid = wait_for(lambda: re.search(
+        r"pickup\[\d+\]: ([0-9A-Za-z]+): uid=\d+ from=<ext@example\.com>$",
+        maillog(pinst), re.M), 20, what="pickup").group(1)
+    before = decode_records(complete_file(pinst, qid).read_bytes())
+    tail = before[[t for t, d in before].index("X"):]
+    assert [d for t, d in tail if t == "R"] == [b"to@example.org",
+                                                b"cc@example.org"]
+    r = pinst.run("postsuper", "-r", qid)
+    assert r.returncode == 0, r.stderr
+    after = decode_records(
+        complete_file(pinst, requeued_as(pinst, qid)).read_bytes())
+    assert without_own(after) == without_own(before)
+    assert list((pinst.queue_dir / "corrupt").iterdir()) == []
