@@ -195,12 +195,30 @@ def start_instance(instance, extra=""):
     return instance
 
 
-@pytest.fixture
-def smtpd_factory(instance):
-    """Call with extra main.cf text; the instance is stopped afterwards."""
-    started = []
+def hold_delivery(inst):
+    """Accepted mail stays in incoming/: no qmgr (and no pickup) in
+    master.cf, for tests of the intake alone."""
+    lines = []
+    skip = False
+    for line in (inst.config_dir / "master.cf").read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            skip = line.split()[0] in ("qmgr", "pickup")
+        if not skip:
+            lines.append(line)
+    inst.write_master_cf("\n".join(lines) + "\n")
 
-    def start(extra=""):
+
+@pytest.fixture
+def smtpd_factory(instance, request):
+    """Call with extra main.cf text; the instance is stopped afterwards.
+    Delivery is held (hold_delivery) unless the test module sets
+    HOLD_DELIVERY = False or the call passes hold=False."""
+    started = []
+    hold_default = getattr(request.module, "HOLD_DELIVERY", True)
+
+    def start(extra="", hold=None):
+        if hold_default if hold is None else hold:
+            hold_delivery(instance)
         start_instance(instance, extra)
         started.append(instance)
         return instance

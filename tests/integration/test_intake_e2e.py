@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import POSTFIX_STOCK_MASTER, _run, wait_for
+from postern_test_util import hold_delivery as util_hold_delivery
 from postern_test_util import (content_lines, decode_records, describe,
                                instance_procs, master_pid, program,
                                read_or_none, still_alive)
@@ -163,18 +164,10 @@ class Running:
 
 
 def hold_delivery(inst):
-    """Accepted mail stays in incoming/: no qmgr (and no pickup) in
-    master.cf.  Local recipients are not looked up: no user b exists here
-    and proxymap/local are not part of the intake."""
+    """Held delivery (postern_test_util.hold_delivery); local recipients
+    are not looked up: no user b exists here."""
     inst.append_main_cf("local_recipient_maps =")
-    lines = []
-    skip = False
-    for line in (inst.config_dir / "master.cf").read_text().splitlines():
-        if line and not line[0].isspace() and not line.startswith("#"):
-            skip = line.split()[0] in ("qmgr", "pickup")
-        if not skip:
-            lines.append(line)
-    inst.write_master_cf("\n".join(lines) + "\n")
+    util_hold_delivery(inst)
 
 
 @pytest.fixture
