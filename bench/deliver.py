@@ -1,0 +1,388 @@
+#!/usr/bin/python3
+"""Benchmark: SMTP in to Maildir delivery, postern vs Debian's Postfix.
+
+Sets up two private instances in temporary directories, one run by
+postern's `postfix` command and one by Debian's, with the same main.cf and
+the same master.cf (postern's shipped one, every service).  Both deliver
+the domain bench.test through their virtual(8) agent: virtual_mailbox_maps
+is static:box/, so every message lands in one Maildir, DIR/mail/box/, owned
+by the invoking user (by `nobody` under root; virtual_uid_maps and
+virtual_gid_maps are static).  The same load generator, Debian's
+smtp-source, submits MESSAGES messages of SIZE bytes over SESSIONS
+parallel SMTP sessions (one connection per message) to each instance,
+alternating between them for ROUNDS rounds after a warm-up.
+
+Reported per implementation: the best and the median rate in messages/s,
+from the start of smtp-source until the last message of the round is a
+file in the Maildir's new/ (polled every 5 ms), and the CPU seconds the
+instance spent per 1000 messages (median).  The CPU of an instance is read
+from /proc/PID/stat before the round and after its queue is empty again:
+utime + stime + cutime + cstime of its master (queue/pid/master.pid) and of
+every live descendant (daemons that exited were reaped by master and are in
+its cutime/cstime; nothing is counted twice).  The load generator's own
+CPU is not included.  After each round the Maildir must have grown by
+exactly MESSAGES files and the queue must be empty, or the benchmark fails.
+
+The ratios are postern/Postfix: above 1 for the rate means postern
+delivers faster; below 1 for CPU means postern spends less.
+
+Postfix's `postfix start` needs root; run as another user, only postern
+is measured and no ratio is printed.
+
+usage: bench/deliver.py POSTERN_PREFIX [MESSAGES] [SESSIONS] [SIZE] [ROUNDS]
+       (defaults 2000 20 5000 5)
+"""
+import os
+import pwd
+import grp
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SMTP_SOURCE = Path("/usr/sbin/smtp-source")
+POSTFIX_SBIN = Path("/usr/sbin")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+DOMAIN = "bench.test"
+SENDER = f"a@{DOMAIN}"
+RECIPIENT = f"b@{DOMAIN}"
+WARMUP = 200
+RUN_TIMEOUT = 120
+QUEUES = ("maildrop", "incoming", "active", "deferred", "hold")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env():
+    """Our environment without MAIL_CONFIG: -c names the instance."""
+    env = dict(os.environ)
+    env.pop("MAIL_CONFIG", None)
+    return env
+
+
+def proc_stat(pid):
+    """(ppid, state, cpu ticks incl. reaped children) or None."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2:].split()
+    # fields[0] is field 3 (state); utime..cstime are fields 14..17.
+    ticks = sum(int(x) for x in fields[11:15])
+    return int(fields[1]), fields[0], ticks
+
+
+def all_procs():
+    procs = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = proc_stat(int(name))
+            if st:
+                procs[int(name)] = st
+    return procs
+
+
+def mailbox_owner():
+    """(uid, gid) that owns the Maildir and that virtual delivers as."""
+    if os.getuid() == 0:
+        pw = pwd.getpwnam("nobody")
+        return pw.pw_uid, pw.pw_gid
+    return os.getuid(), os.getgid()
+
+
+class Instance:
+    """One private instance (postern's or Postfix's) under a temp dir."""
+
+    def __init__(self, name, sbin, daemon_dir, master_cf, user, group):
+        self.name = name
+        self.sbin = Path(sbin)
+        self.root = Path(tempfile.mkdtemp(prefix=f"bench-deliver-{name}-"))
+        self.root.chmod(0o755)
+        self.config_dir = self.root / "etc"
+        self.queue_dir = self.root / "queue"
+        self.mail_dir = self.root / "mail"
+        self.maildir_new = self.mail_dir / "box" / "new"
+        self.maillog = self.root / "maillog"
+        for d in (self.config_dir, self.queue_dir, self.mail_dir):
+            d.mkdir()
+        uid, gid = mailbox_owner()
+        os.chown(self.mail_dir, uid, gid)
+        self.port = free_port()
+        self.started = False
+        lines = []
+        for line in master_cf.splitlines():
+            if line.split()[:2] == ["smtp", "inet"]:
+                line = line.replace("smtp", f"127.0.0.1:{self.port}", 1)
+            lines.append(line)
+        (self.config_dir / "master.cf").write_text("\n".join(lines) + "\n")
+        main_cf = (
+            "# bench/deliver.py: identical for postern and Postfix\n"
+            "compatibility_level = 3.6\n"
+            f"queue_directory = {self.queue_dir}\n"
+            f"data_directory = {self.root / 'data'}\n"
+            f"mail_owner = {user}\n"
+            f"setgid_group = {group}\n"
+            "inet_interfaces = 127.0.0.1\n"
+            "inet_protocols = ipv4\n"
+            "myhostname = postern.test\n"
+            "mydestination = $myhostname, localhost\n"
+            "mynetworks = 127.0.0.0/8\n"
+            "local_recipient_maps =\n"
+            "alias_maps =\n"
+            "alias_database =\n"
+            "smtpd_banner = $myhostname ESMTP\n"
+            f"virtual_mailbox_domains = {DOMAIN}\n"
+            f"virtual_mailbox_base = {self.mail_dir}\n"
+            "virtual_mailbox_maps = static:box/\n"
+            f"virtual_uid_maps = static:{uid}\n"
+            f"virtual_gid_maps = static:{gid}\n"
+            f"virtual_minimum_uid = {min(uid, 100)}\n"
+            f"maillog_file = {self.maillog}\n"
+            f"maillog_file_prefixes = {self.root}\n")
+        if daemon_dir:
+            main_cf += (f"daemon_directory = {daemon_dir}\n"
+                        f"command_directory = {self.sbin}\n")
+        (self.config_dir / "main.cf").write_text(main_cf)
+
+    def postfix(self, *args, timeout=60):
+        return subprocess.run([str(self.sbin / "postfix"), "-c",
+                               str(self.config_dir), *args],
+                              capture_output=True, text=True,
+                              env=clean_env(), timeout=timeout)
+
+    def start(self):
+        r = self.postfix("start")
+        self.started = True
+        if r.returncode != 0:
+            raise RuntimeError(f"{self.name}: postfix start failed "
+                               f"(exit {r.returncode}):\n{r.stdout}{r.stderr}"
+                               f"{self.log_tail()}")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=5) as s:
+                    if s.recv(512).startswith(b"220"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: no SMTP banner on port "
+                                   f"{self.port} after start{self.log_tail()}")
+            time.sleep(0.1)
+
+    def log_tail(self):
+        try:
+            lines = self.maillog.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\nlast log lines:\n" + "\n".join(lines[-15:])
+
+    def master_pid(self):
+        try:
+            return int((self.queue_dir / "pid" / "master.pid").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def processes(self):
+        """{pid: stat} for master and its live descendants."""
+        master = self.master_pid()
+        procs = all_procs()
+        if master not in procs:
+            return {}
+        tree = {master}
+        grew = True
+        while grew:
+            grew = False
+            for pid, (ppid, _, _) in procs.items():
+                if ppid in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        return {pid: procs[pid] for pid in tree}
+
+    def cpu_seconds(self):
+        return sum(t for _, _, t in self.processes().values()) / CLK_TCK
+
+    def delivered(self):
+        """Number of messages in the Maildir's new/."""
+        try:
+            return len(os.listdir(self.maildir_new))
+        except FileNotFoundError:
+            return 0
+
+    def queued(self):
+        n = 0
+        for q in QUEUES:
+            for _, _, files in os.walk(self.queue_dir / q):
+                n += len(files)
+        return n
+
+    def wait(self, what, predicate, deadline, interval):
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: timed out waiting for "
+                                   f"{what} (delivered {self.delivered()}, "
+                                   f"queued {self.queued()}){self.log_tail()}")
+            time.sleep(interval)
+
+    def run_load(self, messages, sessions, size):
+        """Submit and wait until every message is in the Maildir and the
+        queue is empty.  Returns (seconds until the last delivery, files
+        delivered)."""
+        before = self.delivered()
+        argv = [str(SMTP_SOURCE), "-s", str(sessions), "-m", str(messages),
+                "-l", str(size), "-f", SENDER, "-t", RECIPIENT,
+                f"127.0.0.1:{self.port}"]
+        t0 = time.monotonic()
+        deadline = t0 + RUN_TIMEOUT
+        src = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        try:
+            self.wait(f"{messages} deliveries",
+                      lambda: self.delivered() - before >= messages,
+                      deadline, 0.005)
+            wall = time.monotonic() - t0
+            out, err = src.communicate(timeout=max(1, deadline -
+                                                   time.monotonic()))
+        finally:
+            if src.poll() is None:
+                src.kill()
+                src.wait()
+        if src.returncode != 0 or err.strip():
+            raise RuntimeError(f"{self.name}: smtp-source failed "
+                               f"(exit {src.returncode}): {err.strip()}"
+                               f"{self.log_tail()}")
+        self.wait("an empty queue", lambda: self.queued() == 0, deadline,
+                  0.01)
+        return wall, self.delivered() - before
+
+    def stop(self):
+        """Stop the instance; kill whatever is left of it."""
+        if not self.started:
+            return
+        survivors = set(self.processes())
+        try:
+            r = self.postfix("stop")
+            if r.returncode != 0:
+                print(f"warning: {self.name}: postfix stop: exit "
+                      f"{r.returncode}: {r.stderr.strip()}", file=sys.stderr)
+        except subprocess.TimeoutExpired:
+            print(f"warning: {self.name}: postfix stop timed out",
+                  file=sys.stderr)
+        # Postfix's stop returns once master is told; its daemons finish
+        # on their own within moments.
+        deadline = time.monotonic() + 10
+        while True:
+            procs = all_procs()
+            left = [pid for pid in survivors
+                    if pid in procs and procs[pid][1] != "Z"]
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        for pid in left:
+            print(f"warning: {self.name}: pid {pid} still running 10s after"
+                  f" stop; killing it", file=sys.stderr)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.started = False
+
+    def remove(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def round_once(inst, messages, sessions, size):
+    cpu0 = inst.cpu_seconds()
+    wall, got = inst.run_load(messages, sessions, size)
+    cpu1 = inst.cpu_seconds()
+    if got != messages:
+        raise RuntimeError(f"{inst.name}: {got} messages delivered for "
+                           f"{messages} sent{inst.log_tail()}")
+    return messages / wall, (cpu1 - cpu0) * 1000 / messages
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__.strip().splitlines()[-2].strip())
+    prefix = Path(sys.argv[1]).resolve()
+    messages = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    sessions = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    size = int(sys.argv[4]) if len(sys.argv) > 4 else 5000
+    rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 5
+    if not SMTP_SOURCE.exists():
+        sys.exit("smtp-source (Debian's postfix package) is not installed: "
+                 "no load generator")
+    master_cf = (prefix / "etc" / "postfix" / "master.cf").read_text()
+    if os.getuid() == 0:
+        user, group = "postfix", "postdrop"
+        for check in (lambda: pwd.getpwnam(user), lambda: grp.getgrnam(group),
+                      lambda: pwd.getpwnam("nobody")):
+            try:
+                check()
+            except KeyError:
+                sys.exit(f"user {user} / group {group} / user nobody "
+                         "missing: run as root needs them (see .ci/run)")
+    else:
+        user = pwd.getpwuid(os.getuid()).pw_name
+        group = grp.getgrgid(os.getgid()).gr_name
+    impls = [Instance("postern", prefix / "sbin", prefix / "libexec/postern",
+                      master_cf, user, group)]
+    if os.getuid() != 0:
+        print("Postfix skipped: its `postfix start` needs root; "
+              "measuring postern alone")
+    elif not (POSTFIX_SBIN / "postfix").exists():
+        print("Postfix skipped: Debian's postfix is not installed; "
+              "measuring postern alone")
+    else:
+        impls.append(Instance("postfix", POSTFIX_SBIN, None, master_cf,
+                              user, group))
+    results = {inst.name: [] for inst in impls}
+    try:
+        for inst in impls:
+            inst.start()
+            inst.run_load(WARMUP, sessions, size)
+        for r in range(rounds):
+            order = impls if r % 2 == 0 else impls[::-1]
+            for inst in order:
+                results[inst.name].append(
+                    round_once(inst, messages, sessions, size))
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+        sys.exit(f"deliver benchmark failed: {e}")
+    finally:
+        for inst in impls:
+            inst.stop()
+        for inst in impls:
+            inst.remove()
+
+    print(f"deliver benchmark: {messages} messages of {size} bytes, "
+          f"{sessions} parallel sessions (smtp-source, one connection per "
+          f"message) -> virtual -> one Maildir, fsync on, {rounds} rounds")
+    print(f"{'impl':<8} {'best msg/s':>10} {'median msg/s':>12}"
+          f" {'cpu s/1000 msgs':>15}")
+    summary = {}
+    for name, rs in results.items():
+        rates = [rate for rate, _ in rs]
+        cpu = statistics.median(c for _, c in rs)
+        summary[name] = (max(rates), statistics.median(rates), cpu)
+        print(f"{name:<8} {max(rates):>10.0f} {statistics.median(rates):>12.0f}"
+              f" {cpu:>15.3f}")
+    if "postfix" in summary:
+        pb, pm, pc = summary["postern"]
+        fb, fm, fc = summary["postfix"]
+        print(f"ratio postern/postfix: rate {pb / fb:.2f} (best), "
+              f"{pm / fm:.2f} (median); cpu {pc / max(fc, 1e-9):.2f} "
+              "(rate above 1 and cpu below 1: postern is better)")
+
+
+if __name__ == "__main__":
+    main()
