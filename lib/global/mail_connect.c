@@ -58,7 +58,7 @@ mail_connect(const char *class_name, const char *name, int timeout,
 }
 
 static int
-mail_trigger_write(int fd, const char *buf, size_t len, int is_fifo)
+mail_trigger_write(int fd, const char *buf, size_t len, int no_wait)
 {
 	struct sigaction ign;
 	struct sigaction old;
@@ -69,10 +69,10 @@ mail_trigger_write(int fd, const char *buf, size_t len, int is_fifo)
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	(void) sigaction(SIGPIPE, &ign, &old);
-	if (is_fifo) {
+	if (no_wait) {
 		while ((n = write(fd, buf, len)) < 0 && errno == EINTR)
 			 /* retry */ ;
-		/* A full fifo has unread wakeups in it: good enough. */
+		/* A full fifo or socket has unread wakeups: good enough. */
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			err = errno;
 	} else if (write_buf(fd, buf, len, MAIL_TRIGGER_TIMEOUT * 1000) < 0) {
@@ -102,11 +102,16 @@ mail_trigger(const char *class_name, const char *name, const char *buf,
 		else
 			err = mail_trigger_write(fd, buf, len, 1);
 	} else if (S_ISSOCK(st.st_mode)) {
-		if ((fd = unix_connect(vstring_str(path), MAIL_TRIGGER_TIMEOUT,
-				       (VSTRING *) 0)) < 0)
-			err = errno;
+		/*
+		 * Never wait for a busy listener: a full backlog (EAGAIN)
+		 * means wakeups are already pending, which is all a trigger
+		 * asks for. Waiting here kept cleanup busy and made master
+		 * fork hundreds of them under load.
+		 */
+		if ((fd = unix_connect_nb(vstring_str(path), (VSTRING *) 0)) < 0)
+			err = (errno == EAGAIN) ? 0 : errno;
 		else
-			err = mail_trigger_write(fd, buf, len, 0);
+			err = mail_trigger_write(fd, buf, len, 1);
 	} else {
 		err = ENOTSOCK;
 	}

@@ -139,6 +139,27 @@ unix_connect(const char *path, int timeout, VSTRING *why)
 }
 
 int
+unix_connect_nb(const char *path, VSTRING *why)
+{
+	struct sockaddr_un sun;
+	int     fd;
+
+	if (unix_addr(&sun, path, why) < 0)
+		return (-1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0)) < 0)
+		return (unix_fail(why, "socket for ", path, errno));
+	while (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+		if (errno == EINTR)
+			continue;
+		(void) close(fd);
+		/* EAGAIN: the listener's backlog is full right now. */
+		return (unix_fail(why, "connect to ", path, errno));
+	}
+	return (fd);
+}
+
+int
 unix_dgram_connect(const char *path, VSTRING *why)
 {
 	return (unix_connected(path, SOCK_DGRAM, 0, why));

@@ -13,6 +13,8 @@
  *	server's backlog is full it waits at most timeout seconds (0: no
  *	limit) and then fails with ETIMEDOUT. The socket is blocking and
  *	close-on-exec.
+ *	unix_connect_nb(path, why) connects a non-blocking stream socket and
+ *	never waits: a full backlog fails at once with EAGAIN.
  *	unix_accept(listen_fd) accepts one connection (close-on-exec): the
  *	socket, or -1 with errno (EAGAIN when non-blocking and none waits).
  *	unix_dgram_listen(path, why) binds a datagram socket to path (stale
@@ -33,6 +35,7 @@
 
 extern int unix_listen(const char *path, int backlog, VSTRING *why);
 extern int unix_connect(const char *path, int timeout, VSTRING *why);
+extern int unix_connect_nb(const char *path, VSTRING *why);
 extern int unix_accept(int listen_fd);
 extern int unix_dgram_listen(const char *path, VSTRING *why);
 extern int unix_dgram_connect(const char *path, VSTRING *why);
