@@ -103,6 +103,9 @@ maildir_write(const char *dir, const char *hostname, const char *unique,
 	}
 	for (i = 0; i < 3; i++) {
 		vstring_sprintf(tmp, "%s/%s", vstring_str(base), subdirs[i]);
+		/* The common case: an existing Maildir costs one stat each. */
+		if (stat(vstring_str(tmp), &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
 		if (maildir_make_dirs(vstring_str(tmp),
 				      !(flags & MAILDIR_FLAG_NO_PARENTS), why) < 0) {
 			err = errno;
