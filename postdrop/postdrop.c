@@ -160,13 +160,14 @@ refuse_input(long uid, const char *why)
 int
 main(int argc, char **argv)
 {
-	const char *config_dir = NULL;
+	static const char *config_dir;	/* static: lives until exit() */
 	int     set_gid = getegid() != getgid();
 	long    uid = (long) getuid();
-	VSTRING *why = vstring_alloc(100);
-	VSTRING *data = vstring_alloc(1024);
-	VSTRING *id = vstring_alloc(32);
-	VSTRING *final = vstring_alloc(64);
+	/* Static: they live until exit(), which most paths below call. */
+	static VSTRING *why;
+	static VSTRING *data;
+	static VSTRING *id;
+	static VSTRING *final;
 	MAILDROP_CHECK *mc;
 	VSTREAM *in;
 	QFILE  *qf;
@@ -177,6 +178,10 @@ main(int argc, char **argv)
 	long    kind;
 	static const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
+	why = vstring_alloc(100);
+	data = vstring_alloc(1024);
+	id = vstring_alloc(32);
+	final = vstring_alloc(64);
 	(void) sane_std_fds();
 	(void) umask(077);
 	msg_stderr_init("postdrop");

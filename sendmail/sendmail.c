@@ -134,12 +134,15 @@ int
 main(int argc, char **argv)
 {
 	SENDMAIL_OPTS opts;
-	VSTRING *why = vstring_alloc(100);
-	VSTRING *path = vstring_alloc(100);
+	/* Static: they live until exit(), which most paths below call. */
+	static VSTRING *why;
+	static VSTRING *path;
+	static char *config_dir;
 	const char *progname = argc > 0 ? base_name(argv[0]) : "sendmail";
-	char   *config_dir = NULL;
 	const char *env_dir;
 
+	why = vstring_alloc(100);
+	path = vstring_alloc(100);
 	(void) sane_std_fds();
 	(void) umask(022);
 	msg_stderr_init(progname);
