@@ -168,9 +168,9 @@ main(int argc, char **argv)
 	static VSTRING *data;
 	static VSTRING *id;
 	static VSTRING *final;
-	MAILDROP_CHECK *mc;
-	VSTREAM *in;
-	QFILE  *qf;
+	static MAILDROP_CHECK *mc;
+	static VSTREAM *in;
+	static QFILE *qf;
 	int     fd;
 	int     ch;
 	int     type;
