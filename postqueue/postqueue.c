@@ -74,23 +74,6 @@ usage(void)
 			 "postqueue -j | postqueue -p | postqueue -s site");
 }
 
-/* Also log to the mail log, as Postfix's commands do. */
-static void
-postqueue_log_init(void)
-{
-	const char *syslog_name = mail_conf_str("syslog_name");
-	VSTRING *why = vstring_alloc(100);
-	int     facility;
-
-	if (*mail_conf_str("maillog_file") == 0
-	    || postlog_client_init(syslog_name, "postqueue", why) < 0) {
-		if ((facility = msg_syslog_facility(mail_conf_str("syslog_facility"))) < 0)
-			facility = LOG_MAIL;
-		msg_syslog_init(syslog_name, "postqueue", facility);
-	}
-	vstring_free(why);
-}
-
 /* 1 when dir is listed in the parameter's value (as loaded now). */
 static int
 listed_in(const char *param, const char *dir)
@@ -305,7 +288,7 @@ main(int argc, char **argv)
 		msg_fatal("MAIL_CONFIG requires absolute pathname");
 	check_config_dir(config_dir);
 	mail_conf_init_flags(config_dir, MAIL_CONF_FLAG_NONE);
-	postqueue_log_init();
+	postlog_command_init("postqueue");
 	if (chdir(mail_conf_str("queue_directory")) < 0)
 		msg_fatal("chdir %s: %m", mail_conf_str("queue_directory"));
 

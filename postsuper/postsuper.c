@@ -115,23 +115,6 @@ usage(void)
 		  "[-s (structure fix)] [-v (verbose)] [queue...]");
 }
 
-/* Also log to the mail log, as Postfix's commands do. */
-static void
-postsuper_log_init(void)
-{
-	const char *syslog_name = mail_conf_str("syslog_name");
-	VSTRING *why = vstring_alloc(100);
-	int     facility;
-
-	if (*mail_conf_str("maillog_file") == 0
-	    || postlog_client_init(syslog_name, "postsuper", why) < 0) {
-		if ((facility = msg_syslog_facility(mail_conf_str("syslog_facility"))) < 0)
-			facility = LOG_MAIL;
-		msg_syslog_init(syslog_name, "postsuper", facility);
-	}
-	vstring_free(why);
-}
-
 /* Remove the per-message logs of a message that leaves the queue. */
 static void
 remove_logs(const char *id)
@@ -336,7 +319,7 @@ main(int argc, char **argv)
 	    && *config_dir != '/')
 		msg_fatal("MAIL_CONFIG requires absolute pathname");
 	mail_conf_init_flags(config_dir, MAIL_CONF_FLAG_NONE);
-	postsuper_log_init();
+	postlog_command_init("postsuper");
 	if (chdir(mail_conf_str("queue_directory")) < 0)
 		msg_fatal("chdir %s: %m", mail_conf_str("queue_directory"));
 	if (optind < argc)

@@ -490,17 +490,7 @@ maildrop_attr_skip(const char *data, size_t len)
 void
 maildrop_log_init(const char *progname)
 {
-	const char *syslog_name = mail_conf_str("syslog_name");
-	const char *maillog = mail_conf_str("maillog_file");
-	int     facility = msg_syslog_facility(mail_conf_str("syslog_facility"));
-	VSTRING *why = vstring_alloc(100);
-
 	msg_output_reset();
 	msg_stderr_init(progname);
-	if (facility < 0)
-		facility = msg_syslog_facility("mail");
-	if (*maillog == 0
-	    || postlog_client_init(syslog_name, progname, why) < 0)
-		msg_syslog_init(syslog_name, progname, facility);
-	vstring_free(why);
+	postlog_command_init(progname);
 }

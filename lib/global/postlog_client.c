@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "msg.h"
@@ -218,4 +219,20 @@ postlog_client_init(const char *syslog_name, const char *service,
 		return (-1);
 	msg_logfile_hostname(mail_conf_str("myhostname"));
 	return (POSTLOG_CLIENT_FILE);
+}
+
+/* Commands log where daemons do: postlog (maillog_file) or syslog. */
+void
+postlog_command_init(const char *progname)
+{
+	const char *syslog_name = mail_conf_str("syslog_name");
+	int     facility = msg_syslog_facility(mail_conf_str("syslog_facility"));
+	VSTRING *why = vstring_alloc(100);
+
+	if (facility < 0)
+		facility = LOG_MAIL;
+	if (*mail_conf_str("maillog_file") == 0
+	    || postlog_client_init(syslog_name, progname, why) < 0)
+		msg_syslog_init(syslog_name, progname, facility);
+	vstring_free(why);
 }

@@ -28,6 +28,12 @@
  *		with "maillog_file value 'PATH' does not match any prefix in
  *		maillog_file_prefixes" in why.
  *
+ *	postlog_command_init(progname) for commands (postqueue, postsuper,
+ *		sendmail...): log through the postlog service when
+ *		maillog_file is set (or append to it), else to syslog with
+ *		syslog_name/progname and syslog_facility; adds to the outputs
+ *		already registered (stderr).
+ *
  * Sending never waits long: a full socket is retried for at most a second,
  * then the line is dropped (nothing is left to report it to). A socket
  * that stops working (master restarted) is reconnected once per message.
@@ -40,6 +46,7 @@
 extern int postlog_client_init(const char *syslog_name, const char *service,
 			       VSTRING *why);
 extern void postlog_client_close(void);
+extern void postlog_command_init(const char *progname);
 extern int postlog_path_allowed(const char *path, const char *prefixes,
 				VSTRING *why);
 
