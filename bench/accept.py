@@ -45,48 +45,15 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import CLK_TCK, all_procs, clean_env, free_port  # noqa: E402
+
 SMTP_SOURCE = Path("/usr/sbin/smtp-source")
 POSTFIX_SBIN = Path("/usr/sbin")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SENDER = "a@postern.test"
 RECIPIENT = "b@postern.test"
 WARMUP = 200
 RUN_TIMEOUT = 150
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def clean_env():
-    """Our environment without MAIL_CONFIG: -c names the instance."""
-    env = dict(os.environ)
-    env.pop("MAIL_CONFIG", None)
-    return env
-
-
-def proc_stat(pid):
-    """(ppid, state, cpu ticks incl. reaped children) or None."""
-    try:
-        data = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = data[data.rindex(")") + 2:].split()
-    # fields[0] is field 3 (state); utime..cstime are fields 14..17.
-    ticks = sum(int(x) for x in fields[11:15])
-    return int(fields[1]), fields[0], ticks
-
-
-def all_procs():
-    procs = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            st = proc_stat(int(name))
-            if st:
-                procs[int(name)] = st
-    return procs
 
 
 class Instance:
