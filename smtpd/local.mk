@@ -9,7 +9,7 @@ smtpd_smtpd_SOURCES = smtpd/smtpd.c smtpd/smtpd.h \
 	smtpd/smtpd_trans.c \
 	smtpd/smtpd_check.c smtpd/smtpd_check.h
 smtpd_smtpd_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/smtpd
-smtpd_smtpd_LDADD = $(POSTERN_LIBS) $(POSTERN_EXT_LIBS)
+smtpd_smtpd_LDADD = $(LIBTLS) $(POSTERN_LIBS) $(POSTERN_EXT_LIBS) $(OPENSSL_LIBS)
 dist_man_MANS += man/man8/smtpd.8
 
 check_PROGRAMS += tests/unit/test_smtpd_cmd

@@ -36,3 +36,4 @@ include $(srcdir)/lib/global/bounce.mk
 include $(srcdir)/lib/global/maildrop.mk
 include $(srcdir)/lib/global/mailbox.mk
 include $(srcdir)/lib/global/mkmap.mk
+include $(srcdir)/lib/global/mime.mk

@@ -56,6 +56,9 @@ struct VSTREAM {
 	int     timeout_ms;		/* 0: no limit */
 	int     depth;			/* vstream_request_begin() nesting */
 	long long deadline;		/* budget end while depth > 0 */
+	VSTREAM_READ_FN read_fn;	/* NULL: timed_read() */
+	VSTREAM_WRITE_FN write_fn;	/* NULL: timed_write() */
+	void   *io_ctx;			/* their context */
 };
 
 /* One open routine for all kinds. */
@@ -149,6 +152,28 @@ vstream_wait_ms(VSTREAM *vp)
 }
 
 void
+vstream_control_io(VSTREAM *vp, VSTREAM_READ_FN read_fn,
+		   VSTREAM_WRITE_FN write_fn, void *ctx)
+{
+	if (vp->flags & F_MEM)
+		msg_panic("vstream_control_io: memory stream");
+	vp->read_fn = read_fn;
+	vp->write_fn = write_fn;
+	vp->io_ctx = ctx;
+}
+
+size_t
+vstream_discard_input(VSTREAM *vp)
+{
+	size_t  n = vp->rlen - vp->rpos;
+
+	if (vp->flags & F_MEM)
+		msg_panic("vstream_discard_input: memory stream");
+	vp->rpos = vp->rlen = 0;
+	return (n);
+}
+
+void
 vstream_request_begin(VSTREAM *vp)
 {
 	if (vp->depth++ == 0)
@@ -176,7 +201,9 @@ vstream_write_all(VSTREAM *vp, const unsigned char *buf, size_t len)
 	ssize_t n;
 
 	while (len > 0) {
-		n = timed_write(vp->fd, buf, len, vp->kind, vstream_wait_ms(vp));
+		n = vp->write_fn ?
+		    vp->write_fn(vp->fd, buf, len, vstream_wait_ms(vp), vp->io_ctx) :
+		    timed_write(vp->fd, buf, len, vp->kind, vstream_wait_ms(vp));
 		if (n < 0) {
 			vstream_io_failed(vp);
 			return (VSTREAM_EOF);
@@ -217,7 +244,9 @@ vstream_sysread(VSTREAM *vp, void *buf, size_t len)
 	}
 	if (vp->wlen > 0 && vstream_flush_buf(vp) < 0)
 		return (0);
-	n = timed_read(vp->fd, buf, len, vp->kind, vstream_wait_ms(vp));
+	n = vp->read_fn ?
+	    vp->read_fn(vp->fd, buf, len, vstream_wait_ms(vp), vp->io_ctx) :
+	    timed_read(vp->fd, buf, len, vp->kind, vstream_wait_ms(vp));
 	if (n > 0)
 		return ((size_t) n);
 	if (n == 0)

@@ -73,6 +73,18 @@
  *	calls that share one budget (attr_scan() uses this for a whole
  *	request); brackets nest, and the budget starts at the outermost one.
  *
+ * Pluggable I/O (TLS):
+ *	vstream_control_io(stream, read_fn, write_fn, ctx) makes every later
+ *	descriptor read and write go through read_fn/write_fn instead of
+ *	timed_read()/timed_write(); NULL for both restores plain I/O. The
+ *	functions get the descriptor, the buffer, the milliseconds this wait
+ *	may take (-1: no limit) and ctx, and return as timed_read() and
+ *	timed_write() do (>0 bytes, 0 end of file, -1 with errno, ETIMEDOUT
+ *	for a timeout).
+ *	vstream_discard_input() drops the bytes already buffered for reading
+ *	and returns how many there were (before a TLS handshake, so nothing
+ *	sent in clear text is read as if it came encrypted).
+ *
  * Errors: I/O trouble is reported through the return values and flags
  * above (errno tells more right after the failing call). Misuse (reading
  * a write-only stream, a zero bound) is a panic.
@@ -122,6 +134,14 @@ extern int vstream_ferror(VSTREAM *stream);
 extern int vstream_ftimeout(VSTREAM *stream);
 extern void vstream_clearerr(VSTREAM *stream);
 extern int vstream_fileno(VSTREAM *stream);
+
+typedef ssize_t (*VSTREAM_READ_FN) (int fd, void *buf, size_t len,
+				     int timeout_ms, void *ctx);
+typedef ssize_t (*VSTREAM_WRITE_FN) (int fd, const void *buf, size_t len,
+				      int timeout_ms, void *ctx);
+extern void vstream_control_io(VSTREAM *stream, VSTREAM_READ_FN read_fn,
+			       VSTREAM_WRITE_FN write_fn, void *ctx);
+extern size_t vstream_discard_input(VSTREAM *stream);
 
 extern void vstream_set_timeout(VSTREAM *stream, int seconds);
 extern void vstream_set_deadline(VSTREAM *stream, int on);

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int dns_lookup_placeholder;

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int mime_downgrade_placeholder;

@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int sasl_client_placeholder;
