@@ -14,15 +14,18 @@
  *	    MX host expanded to its A/AAAA addresses; without MX records
  *	    (DNS_NODATA) dest's own A/AAAA records (RFC 5321 5.1);
  *	  - a null MX (RFC 7505) is a permanent failure at once:
- *	    status 5.1.10, "Domain DEST does not accept mail (nullMX)";
- *	  - NXDOMAIN for dest: 5.4.4 "Host or domain name not found. Name
- *	    service error for name=DEST type=MX: Host not found";
+ *	    status 5.1.0 (as Postfix 3.7 logs it), "Domain DEST does not
+ *	    accept mail (nullMX)";
+ *	  - NXDOMAIN for dest is treated like no MX and the address
+ *	    lookup's error is reported, as Postfix does: 5.4.4 "Host or
+ *	    domain name not found. Name service error for name=DEST
+ *	    type=A: Host not found";
  *	    a temporary DNS error: 4.4.3 "... Host not found, try again";
  *	    an MX host whose addresses fail temporarily is skipped but
  *	    remembered, so an empty result is then 4.4.3, not 5.x;
- *	  - MX hosts that are this machine (opts->own_names, a list of
- *	    names like myhostname) with preference at or above the best
- *	    such MX are dropped, and a list left empty is 5.4.6 "mail for
+ *	  - MX hosts that are this machine (opts->own_names: host names,
+ *	    or address literals matched against the MX addresses) with
+ *	    preference at or above the best such MX are dropped, and a list left empty is 5.4.6 "mail for
  *	    DEST loops back to myself";
  *	  - address families follow opts->families (inet_protocols) and
  *	    within each MX preference opts->preference ("any", "ipv4",
@@ -30,8 +33,9 @@
  *	  - at most opts->mx_address_limit addresses (0 = no limit;
  *	    smtp_mx_address_limit);
  *	  - opts->host_lookup "dns" (default), "native" (getaddrinfo, with
- *	    /etc/hosts; no MX) or "dns, native" (native when DNS finds no
- *	    address).
+ *	    /etc/hosts, for host addresses; MX records still come from
+ *	    DNS, as in Postfix; no_mx with "native" avoids DNS entirely)
+ *	    or "dns, native" (native when DNS finds no address).
  *	Returns SMTP_ADDR_OK with a non-empty list (free with
  *	smtp_addr_free), or SMTP_ADDR_DEFER / SMTP_ADDR_BOUNCE with
  *	dsn->status ("4.4.3") and dsn->reason set.
