@@ -6,7 +6,7 @@ smtpd_smtpd_SOURCES = smtpd/smtpd.c smtpd/smtpd.h \
 	smtpd/smtpd_data.c smtpd/smtpd_data.h \
 	smtpd/smtpd_reply.c smtpd/smtpd_peer.c smtpd/smtpd_xclient.c \
 	smtpd/smtpd_dsn.c smtpd/smtpd_dsn.h \
-	smtpd/smtpd_trans.c \
+	smtpd/smtpd_trans.c smtpd/smtpd_tls.c smtpd/smtpd_tls.h \
 	smtpd/smtpd_check.c smtpd/smtpd_check.h
 smtpd_smtpd_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/smtpd
 smtpd_smtpd_LDADD = $(LIBTLS) $(POSTERN_LIBS) $(POSTERN_EXT_LIBS) $(OPENSSL_LIBS)

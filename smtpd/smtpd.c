@@ -4,8 +4,9 @@
  * Serves one SMTP session per connection (single_server_main(), started
  * by master(8) for an "smtpd" service, or with -S on stdin/stdout). The
  * protocol is RFC 5321 ESMTP with PIPELINING, SIZE, VRFY, ETRN,
- * ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8, CHUNKING and Postfix's
- * XCLIENT/XFORWARD; smtpd(8) describes the behaviour and the parameters.
+ * ENHANCEDSTATUSCODES, 8BITMIME, DSN, SMTPUTF8, CHUNKING, STARTTLS (and
+ * TLS wrapper mode) and Postfix's XCLIENT/XFORWARD; smtpd(8) describes
+ * the behaviour and the parameters.
  *
  * Requests served: SMTP from the network. Requests made: the cleanup
  * service (private/cleanup, cleanup_client.h) for every message; nothing
@@ -18,7 +19,8 @@
  * commands), the commands outside a mail transaction (HELO, EHLO, RSET,
  * NOOP, QUIT, VRFY, ETRN) and the connect/disconnect log lines.
  * Transactions are in smtpd_trans.c, replies in smtpd_reply.c, the
- * client identity in smtpd_peer.c, XCLIENT/XFORWARD in smtpd_xclient.c.
+ * client identity in smtpd_peer.c, XCLIENT/XFORWARD in smtpd_xclient.c,
+ * STARTTLS and wrapper mode in smtpd_tls.c.
  */
 #include "config.h"
 
@@ -44,6 +46,7 @@
 #include "cleanup_client.h"
 #include "smtpd_check.h"
 #include "smtpd.h"
+#include "smtpd_tls.h"
 
 #define STR(x)	vstring_str(x)
 
@@ -86,6 +89,7 @@ static ARGV *noop_commands;
 #define CMD_FLAG_LAST	(1 << 1)	/* must end a pipelined group */
 #define CMD_FLAG_DENIED	(1 << 2)	/* allowed for a rejected client */
 #define CMD_FLAG_PIPE_OK (1 << 3)	/* input may follow (BDAT data, after QUIT) */
+#define CMD_FLAG_PRE_TLS (1 << 4)	/* allowed before STARTTLS at level encrypt */
 
 typedef struct SMTPD_CMD {
 	const char *name;
@@ -95,8 +99,8 @@ typedef struct SMTPD_CMD {
 } SMTPD_CMD;
 
 static const char *counter_names[SMTPD_CMD_COUNT] = {
-	"helo", "ehlo", "xclient", "xforward", "mail", "rcpt", "data", "bdat",
-	"rset", "noop", "vrfy", "etrn", "quit", "unknown",
+	"helo", "ehlo", "xclient", "xforward", "starttls", "mail", "rcpt",
+	"data", "bdat", "rset", "noop", "vrfy", "etrn", "quit", "unknown",
 };
 
 /* smtpd_check_args - the restriction engine's view of the session */
@@ -288,6 +292,8 @@ ehlo_cmd(SMTPD_STATE *state, const char *arg)
 	if (!var_disable_vrfy)
 		KEYWORD(SMTPD_EHLO_VRFY, "VRFY");
 	KEYWORD(SMTPD_EHLO_ETRN, "ETRN");
+	if (smtpd_tls_offer(state))
+		vstring_strcat(r, "\nSTARTTLS");
 	if (state->xclient_ok)
 		KEYWORD(SMTPD_EHLO_XCLIENT, "XCLIENT NAME ADDR PROTO HELO "
 			"REVERSE_NAME PORT LOGIN DESTADDR DESTPORT");
@@ -425,20 +431,37 @@ bdat_cmd(SMTPD_STATE *state, const char *arg)
 	return (smtpd_bdat_cmd(state, arg));
 }
 
+static int
+starttls_cmd(SMTPD_STATE *state, const char *arg)
+{
+	return (smtpd_starttls_cmd(state, arg));
+}
+
+/*
+ * STARTTLS is exempt from the pipelining guard: whatever follows it in
+ * clear text is discarded before the handshake (smtpd_tls.c).
+ */
 static const SMTPD_CMD cmd_table[] = {
-	{"HELO", helo_cmd, SMTPD_CMD_HELO, CMD_FLAG_LAST | CMD_FLAG_DENIED},
-	{"EHLO", ehlo_cmd, SMTPD_CMD_EHLO, CMD_FLAG_LAST | CMD_FLAG_DENIED},
-	{"XCLIENT", xclient_cmd, SMTPD_CMD_XCLIENT, CMD_FLAG_LAST | CMD_FLAG_DENIED},
+	{"HELO", helo_cmd, SMTPD_CMD_HELO,
+	 CMD_FLAG_LAST | CMD_FLAG_DENIED | CMD_FLAG_PRE_TLS},
+	{"EHLO", ehlo_cmd, SMTPD_CMD_EHLO,
+	 CMD_FLAG_LAST | CMD_FLAG_DENIED | CMD_FLAG_PRE_TLS},
+	{"XCLIENT", xclient_cmd, SMTPD_CMD_XCLIENT,
+	 CMD_FLAG_LAST | CMD_FLAG_DENIED | CMD_FLAG_PRE_TLS},
 	{"XFORWARD", xforward_cmd, SMTPD_CMD_XFORWARD, CMD_FLAG_DENIED},
+	{"STARTTLS", starttls_cmd, SMTPD_CMD_STARTTLS,
+	 CMD_FLAG_PIPE_OK | CMD_FLAG_PRE_TLS},
 	{"MAIL", smtpd_mail_cmd, SMTPD_CMD_MAIL, 0},
 	{"RCPT", smtpd_rcpt_cmd, SMTPD_CMD_RCPT, 0},
 	{"DATA", smtpd_data_cmd, SMTPD_CMD_DATA, CMD_FLAG_LAST},
 	{"BDAT", bdat_cmd, SMTPD_CMD_BDAT, CMD_FLAG_PIPE_OK},
 	{"RSET", rset_cmd, SMTPD_CMD_RSET, CMD_FLAG_JUNK | CMD_FLAG_DENIED},
-	{"NOOP", noop_cmd, SMTPD_CMD_NOOP, CMD_FLAG_JUNK | CMD_FLAG_DENIED},
+	{"NOOP", noop_cmd, SMTPD_CMD_NOOP,
+	 CMD_FLAG_JUNK | CMD_FLAG_DENIED | CMD_FLAG_PRE_TLS},
 	{"VRFY", vrfy_cmd, SMTPD_CMD_VRFY, CMD_FLAG_JUNK},
 	{"ETRN", etrn_cmd, SMTPD_CMD_ETRN, CMD_FLAG_JUNK},
-	{"QUIT", quit_cmd, SMTPD_CMD_QUIT, CMD_FLAG_DENIED | CMD_FLAG_PIPE_OK},
+	{"QUIT", quit_cmd, SMTPD_CMD_QUIT,
+	 CMD_FLAG_DENIED | CMD_FLAG_PIPE_OK | CMD_FLAG_PRE_TLS},
 	{0},
 };
 
@@ -618,6 +641,10 @@ one_command(SMTPD_STATE *state, VSTRING *line, VSTRING *verb)
 		smtpd_access_denied(state);
 		return (1);
 	}
+	if (!(cmd->flags & CMD_FLAG_PRE_TLS) && smtpd_tls_required(state)) {
+		smtpd_reply(state, "530 5.7.0 Must issue a STARTTLS command first");
+		return (1);
+	}
 	if ((cmd->flags & CMD_FLAG_JUNK)
 	    && ++state->junk_count > var_smtpd_junk_limit)
 		state->error_count++;
@@ -652,7 +679,10 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 		vstream_set_deadline(stream, 1);
 	smtpd_client_init(&state);
 
-	if (var_forbid_unauth_pipe && input_pending(&state) > 0) {
+	/* Wrapper mode: TLS first, then the greeting. */
+	if (smtpd_tls_wrapper_mode() && smtpd_tls_wrapper_start(&state) < 0) {
+		/* Logged. */
+	} else if (var_forbid_unauth_pipe && input_pending(&state) > 0) {
 		/* The client talked before the greeting. */
 		improper_pipelining(&state, "CONNECT");
 	} else {
@@ -674,6 +704,7 @@ smtpd_service(VSTREAM *stream, const char *service, char **argv)
 		}
 	}
 	smtpd_reply_flush(&state);
+	smtpd_tls_stop(&state);
 	smtpd_trans_reset(&state);
 	smtpd_xforward_reset(&state);
 	disconnect_log(&state);
@@ -717,6 +748,7 @@ discard_keywords(const char *list)
 		{"smtputf8", SMTPD_EHLO_SMTPUTF8},
 		{"chunking", SMTPD_EHLO_CHUNKING},
 		{"silent-discard", SMTPD_EHLO_SILENT},
+		{"starttls", SMTPD_EHLO_STARTTLS},
 	};
 	char   *copy = mystrdup(list);
 	char   *bp = copy;
@@ -872,6 +904,7 @@ smtpd_pre_init(const char *service, char **argv)
 	smtpd_xclient_init();
 	smtpd_trans_init();
 	smtpd_check_init();
+	smtpd_tls_pre_init();
 }
 
 int

@@ -8,7 +8,8 @@
  * commands outside a transaction; smtpd_trans.c the transaction (MAIL,
  * RCPT, DATA, BDAT and the cleanup connection); smtpd_reply.c the
  * replies and error accounting; smtpd_peer.c the client's identity;
- * smtpd_xclient.c XCLIENT and XFORWARD.
+ * smtpd_xclient.c XCLIENT and XFORWARD; smtpd_tls.c STARTTLS and wrapper
+ * mode.
  */
 #include <sys/types.h>
 
@@ -19,23 +20,25 @@
 #include "smtpd_cmd.h"
 #include "smtpd_data.h"
 #include "smtpd_check.h"
+#include "tls.h"
 
 /* Commands counted in the "disconnect from" line, in Postfix's order. */
 #define SMTPD_CMD_HELO		0
 #define SMTPD_CMD_EHLO		1
 #define SMTPD_CMD_XCLIENT	2
 #define SMTPD_CMD_XFORWARD	3
-#define SMTPD_CMD_MAIL		4
-#define SMTPD_CMD_RCPT		5
-#define SMTPD_CMD_DATA		6
-#define SMTPD_CMD_BDAT		7
-#define SMTPD_CMD_RSET		8
-#define SMTPD_CMD_NOOP		9
-#define SMTPD_CMD_VRFY		10
-#define SMTPD_CMD_ETRN		11
-#define SMTPD_CMD_QUIT		12
-#define SMTPD_CMD_UNKNOWN	13
-#define SMTPD_CMD_COUNT		14
+#define SMTPD_CMD_STARTTLS	4
+#define SMTPD_CMD_MAIL		5
+#define SMTPD_CMD_RCPT		6
+#define SMTPD_CMD_DATA		7
+#define SMTPD_CMD_BDAT		8
+#define SMTPD_CMD_RSET		9
+#define SMTPD_CMD_NOOP		10
+#define SMTPD_CMD_VRFY		11
+#define SMTPD_CMD_ETRN		12
+#define SMTPD_CMD_QUIT		13
+#define SMTPD_CMD_UNKNOWN	14
+#define SMTPD_CMD_COUNT		15
 
 /* EHLO keywords that smtpd_discard_ehlo_keywords can remove. */
 #define SMTPD_EHLO_PIPELINING	(1 << 0)
@@ -50,6 +53,7 @@
 #define SMTPD_EHLO_SMTPUTF8	(1 << 9)
 #define SMTPD_EHLO_CHUNKING	(1 << 10)
 #define SMTPD_EHLO_SILENT	(1 << 11)	/* "silent-discard" */
+#define SMTPD_EHLO_STARTTLS	(1 << 12)
 
 /* BDAT state of a transaction. */
 #define SMTPD_BDAT_NONE		0
@@ -100,6 +104,7 @@ typedef struct SMTPD_STATE {
 	int	cmd_ok[SMTPD_CMD_COUNT];
 	int	cmd_total[SMTPD_CMD_COUNT];
 	int	quit;			/* end the session */
+	TLS_SESS *tls;			/* NULL: clear text */
 	/* Transaction. */
 	char   *sender;			/* NULL before MAIL; "" null sender */
 	SMTPD_MAIL_ARGS *mail_args;

@@ -12,7 +12,9 @@
  *		  rewrite_context, sasl_username, encoding, smtputf8),
  *		  DSN_ENVID, DSN_RET; per accepted recipient ORCPT,
  *		  DSN_ORCPT, DSN_NOTIFY, RCPT; MESSAGE.
- *	content   the Received: header this server adds, then the message
+ *	content   the Received: header this server adds (with "ESMTPS" and,
+ *		  with smtpd_tls_received_header, the TLS comment lines
+ *		  of smtpd_tls.c after TLS), then the message
  *		  lines as smtpd_data cuts them (NORMAL/FRAGMENT).
  *	end       XTRA, END.
  *
@@ -57,6 +59,7 @@
 #include "cleanup_client.h"
 #include "smtpd_check.h"
 #include "smtpd.h"
+#include "smtpd_tls.h"
 
 #define STR(x)	vstring_str(x)
 
@@ -96,6 +99,25 @@ proto_name(SMTPD_STATE *state)
 	if (state->sender && state->mail_args->smtputf8
 	    && strcasecmp(proto, "ESMTP") == 0)
 		return ("UTF8SMTP");
+	return (proto);
+}
+
+/*
+ * received_proto - the protocol in "with ..." of the Received: header:
+ * RFC 3848 adds "S" for a TLS session (ESMTPS, UTF8SMTPS). As in
+ * Postfix, the queue file's protocol attributes keep the plain name.
+ */
+static const char *
+received_proto(SMTPD_STATE *state)
+{
+	const char *proto = proto_name(state);
+
+	if (state->tls == NULL)
+		return (proto);
+	if (strcasecmp(proto, "ESMTP") == 0)
+		return ("ESMTPS");
+	if (strcasecmp(proto, "UTF8SMTP") == 0)
+		return ("UTF8SMTPS");
 	return (proto);
 }
 
@@ -418,19 +440,20 @@ start_content(SMTPD_STATE *state)
 	cleanup_client_fmt(cc, REC_TYPE_NORMAL, "Received: from %s (%s [%s])",
 			   state->helo_name ? state->helo_name : state->peer.name,
 			   state->peer.name, state->peer.rfc_addr);
+	smtpd_tls_received(state);
 	mail_date(date, time((time_t *) 0));
 	if (state->rcpt_count == 1) {
 		addr_quote_local(rcpt, state->first_rcpt);
 		cleanup_client_fmt(cc, REC_TYPE_NORMAL,
 				   "\tby %s (%s) with %s id %s", var_myhostname,
-				   var_mail_name, proto_name(state),
+				   var_mail_name, received_proto(state),
 				   state->queue_id);
 		cleanup_client_fmt(cc, REC_TYPE_NORMAL, "\tfor <%s>; %s",
 				   STR(rcpt), STR(date));
 	} else {
 		cleanup_client_fmt(cc, REC_TYPE_NORMAL,
 				   "\tby %s (%s) with %s id %s;", var_myhostname,
-				   var_mail_name, proto_name(state),
+				   var_mail_name, received_proto(state),
 				   state->queue_id);
 		cleanup_client_fmt(cc, REC_TYPE_NORMAL, "\t%s", STR(date));
 	}
