@@ -146,9 +146,13 @@ static size_t
 input_pending(SMTPD_STATE *state)
 {
 	int	avail = 0;
+	size_t	tls_avail;
 
 	if (vstream_peek(state->client) > 0)
 		return (vstream_peek(state->client));
+	/* Inside TLS, OpenSSL may hold what the descriptor no longer shows. */
+	if (state->tls && (tls_avail = tls_pending(state->tls)) > 0)
+		return (tls_avail);
 	if (ioctl(vstream_fileno(state->client), FIONREAD, &avail) < 0)
 		return (0);
 	return (avail > 0 ? (size_t) avail : 0);

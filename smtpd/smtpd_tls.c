@@ -13,6 +13,11 @@
  *	server then runs without STARTTLS; at level encrypt STARTTLS gets
  *	454 (and MAIL keeps getting 530); in wrapper mode every connection
  *	is dropped with a warning.
+ *	It also loads (creating or rotating them when due) the session
+ *	ticket keys that all smtpd processes share,
+ *	$data_directory/smtpd_tls_ticket_keys (tls_server_ticket_keys()),
+ *	so that a client may resume its TLS session with any process;
+ *	a problem there is a warning, and tickets stay per process.
  *	smtpd_tls_level() and smtpd_tls_wrapper_mode() the configuration.
  *	smtpd_tls_offer() whether EHLO lists STARTTLS for this session.
  *	smtpd_tls_required() whether commands other than HELO, EHLO,
@@ -88,6 +93,27 @@ level_from_config(void)
 	msg_fatal("invalid smtpd_tls_security_level value: \"%s\"", text);
 }
 
+/*
+ * ticket_keys - session ticket keys shared by all smtpd processes, in
+ * $data_directory (we are still root here). Without them each process
+ * has keys of its own and a client can resume only with the process
+ * that issued its ticket.
+ */
+static void
+ticket_keys(int lifetime, VSTRING *why)
+{
+	VSTRING *path = vstring_alloc(100);
+
+	vstring_sprintf(path, "%s/%s", mail_conf_str("data_directory"),
+			SMTPD_TLS_TICKET_KEYS);
+	if (tls_server_ticket_keys(tls_ctx, STR(path),
+				   mail_conf_str("tls_session_ticket_cipher"),
+				   lifetime, why) < 0)
+		msg_warn("TLS session ticket keys: %s; sessions resume only "
+			 "with the smtpd process that started them", STR(why));
+	vstring_free(path);
+}
+
 void
 smtpd_tls_pre_init(void)
 {
@@ -149,6 +175,8 @@ smtpd_tls_pre_init(void)
 	} else {
 		tls_ctx = tls_server_init(&params, why);
 	}
+	if (tls_ctx != NULL)
+		ticket_keys(params.cache_timeout, why);
 	if (tls_ctx == NULL) {
 		msg_warn("TLS library problem: %s", STR(why));
 		if (tls_wrapper)

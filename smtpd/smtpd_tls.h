@@ -13,6 +13,9 @@ struct SMTPD_STATE;
 #define SMTPD_TLS_MAY		1
 #define SMTPD_TLS_ENCRYPT	2
 
+/* Session ticket keys shared by smtpd processes, in $data_directory. */
+#define SMTPD_TLS_TICKET_KEYS	"smtpd_tls_ticket_keys"
+
 extern void smtpd_tls_pre_init(void);
 extern int smtpd_tls_level(void);
 extern int smtpd_tls_wrapper_mode(void);

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += lib/tls/libtls.a
 lib_tls_libtls_a_SOURCES = lib/tls/tls.h lib/tls/tls_misc.c \
 	lib/tls/tls_server.c lib/tls/tls_client.c lib/tls/tls_io.c lib/tls/tls_scache.c \
-	lib/tls/tls_priv.h
+	lib/tls/tls_ticket.c lib/tls/tls_priv.h
 lib_tls_libtls_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_tls

@@ -20,6 +20,16 @@
  *	file FILE is readable by group or others (mode 0644); refusing to
  *	use it") and a key that does not match its certificate. NULL with
  *	the reason in why (one line, for a log or an error message).
+ *	tls_server_ticket_keys(ctx, path, cipher, lifetime, why) gives a
+ *	server context session-ticket keys shared through the file path
+ *	(root, before the drop; created 0600 when missing), so that any
+ *	process may resume a session another one started: a current key
+ *	(encrypts) and the previous one (still decrypts), rotated when the
+ *	current one is lifetime seconds old (smtpd_tls_session_cache_timeout,
+ *	at least 120). cipher is tls_session_ticket_cipher (CBC, 128-bit
+ *	blocks; HMAC-SHA256); empty disables tickets, and lifetime <= 0
+ *	disables tickets and the session cache. Empty path: keys of this
+ *	process only. 0, or -1 with why (context unchanged).
  *	tls_client_init(params, why) builds a client context: CAfile/CApath
  *	for verification, an optional client certificate and key (same
  *	checks as the server side), cipher exclusions. NULL with why.
@@ -72,6 +82,11 @@
  *	tls_session_stop(sess, stream, failed) sends close_notify (unless
  *	failed), puts the stream back to plain I/O and frees the session.
  *	The stream and descriptor stay the caller's.
+ *	tls_pending(sess) the input OpenSSL holds that neither the stream's
+ *	buffer nor the descriptor (FIONREAD) shows: decrypted bytes not
+ *	yet read (SSL_pending), or 1 when a record is buffered but not yet
+ *	decrypted; 0 for none (or a NULL session). smtpd's pipelining
+ *	guard adds it to what it sees.
  *
  * What a session tells (for log lines and Received headers):
  *	sess->protocol "TLSv1.3", sess->cipher "TLS_AES_256_GCM_SHA384",
@@ -81,7 +96,15 @@
  *	(chain verified), sess->peer_verified (chain and name matched),
  *	sess->reused.
  *	tls_session_summary(sess, buf) formats Postfix's log wording:
- *	"TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)".
+ *	"TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)", and
+ *	for TLS 1.3, as Postfix 3.7 does (either side): " key-exchange
+ *	X25519" (or "ECDHE (prime256v1)", "DHE (N bits)"), " server-signature
+ *	ECDSA (prime256v1)" (or "RSA-PSS (2048 bits)") " server-digest
+ *	SHA256" (no digest when a resumed session signed nothing), then
+ *	" client-signature ... client-digest ..." for a client certificate
+ *	(on the client side only when it was used to sign). TLS 1.2 and
+ *	older: the first part alone. Callers that fold it (Received:) split
+ *	at " key-exchange " and " client-signature ".
  *	tls_level_name()/tls_level_lookup() convert "none", "may",
  *	"encrypt", "fingerprint", "verify", "secure", "dane", "dane-only"
  *	to and from TLS_LEV_*; lookup returns TLS_LEV_INVALID for others.
@@ -182,6 +205,9 @@ extern TLS_SERVER_CTX *tls_server_init(const TLS_SERVER_PARAMS *params,
 extern TLS_CLIENT_CTX *tls_client_init(const TLS_CLIENT_PARAMS *params,
 				       VSTRING *why);
 extern void tls_server_free(TLS_SERVER_CTX *ctx);
+extern int tls_server_ticket_keys(TLS_SERVER_CTX *ctx, const char *path,
+				  const char *cipher, int lifetime,
+				  VSTRING *why);
 extern void tls_client_free(TLS_CLIENT_CTX *ctx);
 
 extern TLS_SESS *tls_server_start(TLS_SERVER_CTX *ctx, VSTREAM *stream,
@@ -191,6 +217,7 @@ extern TLS_SESS *tls_client_start(TLS_CLIENT_CTX *ctx, VSTREAM *stream,
 				  const TLS_CLIENT_START *start,
 				  VSTRING *why);
 extern void tls_session_stop(TLS_SESS *sess, VSTREAM *stream, int failed);
+extern size_t tls_pending(const TLS_SESS *sess);
 
 extern const char *tls_session_summary(const TLS_SESS *sess, VSTRING *buf);
 extern const char *tls_level_name(int level);

@@ -8,7 +8,8 @@
  *	tls_install_io() plugs tls_vstream_read/write into a VSTREAM with
  *	vstream_control_io(); tls_session_stop() unplugs them, says
  *	close_notify and frees everything. tls_sess_create()/tls_sess_fill()
- *	build the TLS_SESS a caller sees.
+ *	build the TLS_SESS a caller sees. tls_pending() counts input that
+ *	OpenSSL holds and the descriptor no longer shows (tls.h).
  *
  * Errors: -1 with errno (ETIMEDOUT at the deadline, EPIPE when the peer
  * is gone, EIO for a TLS protocol error); nothing here logs unless the
@@ -166,6 +167,8 @@ tls_impl_free(TLS_IMPL *impl)
 		SSL_free(impl->ssl);
 	if (impl->serverid)
 		myfree(impl->serverid);
+	if (impl->params)
+		myfree(impl->params);
 	myfree(impl);
 }
 
@@ -290,6 +293,20 @@ tls_vstream_write(int fd, const void *buf, size_t len, int timeout_ms,
 	return (n);
 }
 
+size_t
+tls_pending(const TLS_SESS *sess)
+{
+	TLS_IMPL *impl;
+	int     n;
+
+	if (sess == NULL || (impl = sess->impl) == NULL || impl->ssl == NULL)
+		return (0);
+	if ((n = SSL_pending(impl->ssl)) > 0)
+		return ((size_t) n);
+	/* A record read from the socket but not yet decrypted. */
+	return (SSL_has_pending(impl->ssl) ? 1 : 0);
+}
+
 void
 tls_install_io(TLS_SESS *sess, VSTREAM *stream)
 {
@@ -357,6 +374,9 @@ tls_sess_fill(TLS_SESS *sess, const char *dgst)
 	sess->cipher_usebits = cipher ?
 	    SSL_CIPHER_get_bits(cipher, &sess->cipher_algbits) : 0;
 	sess->reused = SSL_session_reused(impl->ssl);
+	if (impl->params)
+		myfree(impl->params);
+	impl->params = tls_sess_params(impl->ssl);
 	if ((peer = SSL_get1_peer_certificate(impl->ssl)) != NULL) {
 		tls_replace(&sess->peer_CN,
 			    tls_name_CN(X509_get_subject_name(peer)));

@@ -22,7 +22,9 @@
 #include <sys/stat.h>
 
 #include <openssl/err.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -282,10 +284,131 @@ tls_check_key_perms(const char *path, VSTRING *why)
 const char *
 tls_session_summary(const TLS_SESS *sess, VSTRING *buf)
 {
+	const TLS_IMPL *impl = sess->impl;
+
 	vstring_sprintf(buf, "%s with cipher %s (%d/%d bits)",
 			sess->protocol, sess->cipher, sess->cipher_usebits,
 			sess->cipher_algbits);
+	if (impl && impl->params)
+		vstring_strcat(buf, impl->params);
 	return (vstring_str(buf));
+}
+
+/* The curve of an EC key ("prime256v1"), or NULL. */
+static const char *
+tls_pkey_curve(const EVP_PKEY *pkey, char *buf, size_t len)
+{
+	size_t  got;
+
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+					   buf, len, &got) != 1 || *buf == 0)
+		return (NULL);
+	return (buf);
+}
+
+/*
+ * " ROLE-signature NAME (curve)" or "... NAME (N bits)" for the key of a
+ * certificate, then " ROLE-digest DIGEST" when the handshake signed
+ * with it (a resumed session shows the key, not a digest). TLS 1.3 only
+ * signs with RSA-PSS, so an RSA key is "RSA-PSS", as Postfix says.
+ */
+static void
+tls_sig_append(VSTRING *buf, const char *role, EVP_PKEY *pkey,
+	       int have_dgst, int dgst_nid)
+{
+	char    curve[80];
+	const char *name;
+	const char *cv;
+
+	if (pkey == NULL)
+		return;
+	if (EVP_PKEY_is_a(pkey, "EC")) {
+		vstring_sprintf_append(buf, " %s-signature ECDSA", role);
+		if ((cv = tls_pkey_curve(pkey, curve, sizeof(curve))) != NULL)
+			vstring_sprintf_append(buf, " (%s)", cv);
+	} else if (EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_is_a(pkey, "RSA-PSS")) {
+		vstring_sprintf_append(buf, " %s-signature RSA-PSS", role);
+		if (EVP_PKEY_get_bits(pkey) > 0)
+			vstring_sprintf_append(buf, " (%d bits)",
+					       EVP_PKEY_get_bits(pkey));
+	} else {
+		name = OBJ_nid2sn(EVP_PKEY_get_base_id(pkey));
+		if (name == NULL || *name == 0)
+			return;
+		vstring_sprintf_append(buf, " %s-signature %s", role, name);
+	}
+	if (have_dgst && dgst_nid != NID_undef
+	    && (name = OBJ_nid2sn(dgst_nid)) != NULL && *name)
+		vstring_sprintf_append(buf, " %s-digest %s", role, name);
+}
+
+char   *
+tls_sess_params(SSL *ssl)
+{
+	VSTRING *buf = vstring_alloc(100);
+	EVP_PKEY *kex = NULL;
+	X509   *cert;
+	int     server = SSL_is_server(ssl);
+	int     dgst_nid;
+	int     have_dgst;
+	char    curve[80];
+	const char *cv;
+	const char *name;
+
+	/*
+	 * Postfix 3.7 reports these details for TLS 1.3 only (compared on
+	 * both sides, ECDHE and TLS 1.2: nothing after the cipher bits).
+	 */
+	if (SSL_version(ssl) < TLS1_3_VERSION)
+		return (vstring_export(buf));
+
+	/* The key exchange: the peer's ephemeral key. */
+	if (SSL_get_peer_tmp_key(ssl, &kex) == 1 && kex != NULL) {
+		if (EVP_PKEY_is_a(kex, "EC")) {
+			vstring_strcat(buf, " key-exchange ECDHE");
+			if ((cv = tls_pkey_curve(kex, curve, sizeof(curve))) != NULL)
+				vstring_sprintf_append(buf, " (%s)", cv);
+		} else if (EVP_PKEY_is_a(kex, "DH")) {
+			vstring_sprintf_append(buf, " key-exchange DHE (%d bits)",
+					       EVP_PKEY_get_bits(kex));
+		} else if ((name = OBJ_nid2sn(EVP_PKEY_get_base_id(kex))) != NULL
+			   && *name) {
+			vstring_sprintf_append(buf, " key-exchange %s", name);
+		}
+		EVP_PKEY_free(kex);
+	} else {
+		/* Without a known key exchange Postfix reports nothing more. */
+		return (vstring_export(buf));
+	}
+
+	/*
+	 * The server's key, then the client's. Our own certificate counts on
+	 * the server (it is always ours to present); on the client only when
+	 * it signed (the server asked for it). The peer's when it sent one.
+	 */
+	dgst_nid = NID_undef;
+	if (server) {
+		have_dgst = SSL_get_signature_nid(ssl, &dgst_nid);
+		if ((cert = SSL_get_certificate(ssl)) != NULL)
+			tls_sig_append(buf, "server", X509_get0_pubkey(cert),
+				       have_dgst, dgst_nid);
+		dgst_nid = NID_undef;
+		have_dgst = SSL_get_peer_signature_nid(ssl, &dgst_nid);
+		if ((cert = SSL_get0_peer_certificate(ssl)) != NULL)
+			tls_sig_append(buf, "client", X509_get0_pubkey(cert),
+				       have_dgst, dgst_nid);
+	} else {
+		have_dgst = SSL_get_peer_signature_nid(ssl, &dgst_nid);
+		if ((cert = SSL_get0_peer_certificate(ssl)) != NULL)
+			tls_sig_append(buf, "server", X509_get0_pubkey(cert),
+				       have_dgst, dgst_nid);
+		dgst_nid = NID_undef;
+		if (SSL_get_signature_nid(ssl, &dgst_nid) == 1
+		    && (cert = SSL_get_certificate(ssl)) != NULL)
+			tls_sig_append(buf, "client", X509_get0_pubkey(cert),
+				       1, dgst_nid);
+	}
+	return (vstring_export(buf));
 }
 
 void

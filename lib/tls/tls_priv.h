@@ -18,7 +18,9 @@
  *	clears the queue. tls_cipher_list() builds an OpenSSL cipher string
  *	from a grade and exclusions. tls_fingerprint()/tls_pkey_fingerprint()
  *	digest a certificate. tls_sess_fill() fills the TLS_SESS fields
- *	common to both sides. tls_install_io() plugs the session into a
+ *	common to both sides. tls_sess_params() describes the key exchange
+ *	and the signatures of a finished handshake for the log summary.
+ *	tls_install_io() plugs the session into a
  *	stream. tls_ssl_init() loads OpenSSL once. tls_scache_load/save()
  *	keep client sessions in the cache file (tls_scache.c).
  */
@@ -54,6 +56,8 @@ typedef struct TLS_IMPL {
 	int	loglevel;
 	TLS_CLIENT_CTX *cctx;		/* client side: where sessions go */
 	char   *serverid;		/* client side: the cache key */
+	char   *params;			/* " key-exchange ... server-signature
+					 * ..." or "" (tls_sess_params) */
 } TLS_IMPL;
 
 #define TLS_OP_ACCEPT	1
@@ -76,6 +80,7 @@ extern char *tls_pkey_fingerprint(X509 *cert, const char *dgst);
 extern int tls_digest_ok(const char *dgst, VSTRING *why);
 extern TLS_SESS *tls_sess_create(TLS_IMPL *impl);
 extern void tls_sess_fill(TLS_SESS *sess, const char *dgst);
+extern char *tls_sess_params(SSL *ssl);
 extern void tls_install_io(TLS_SESS *sess, VSTREAM *stream);
 extern int tls_load_cert_key(SSL_CTX *ssl_ctx, const char *cert_file,
 			     const char *key_file, const char *chain_files,

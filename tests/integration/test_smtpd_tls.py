@@ -302,6 +302,43 @@ def test_pipelining_guard_still_works_inside_tls(smtpd_factory, pki):
              "unknown[127.0.0.1]: NOOP\\r\\n")
 
 
+def test_pipelined_ehlo_mail_inside_tls_rejected_like_clear_text(
+        smtpd_factory, pki):
+    """EHLO and MAIL in one TLS write after STARTTLS, before the EHLO
+    reply: the same 554 and log line as in clear text."""
+    inst = smtpd_factory(tls_conf(pki))
+    plain = connect(inst)
+    plain.send(b"EHLO client.example\r\nMAIL FROM:<a@example.com>\r\n")
+    plain_reply = plain.text()
+    c = connect(inst)
+    c.cmd("EHLO client.example")
+    starttls(c, pki)
+    c.send(b"EHLO client.example\r\nMAIL FROM:<a@example.com>\r\n")
+    assert c.text() == plain_reply == \
+        "554 5.5.0 Error: SMTP protocol synchronization"
+    wait_for(lambda: maillog(inst).count(
+        "improper command pipelining after EHLO from unknown[127.0.0.1]: "
+        "MAIL FROM:<a@example.com>\\r\\n") == 2, 10,
+        what="two improper pipelining lines")
+
+
+def test_pipelined_input_held_by_openssl_is_seen(smtpd_factory, pki):
+    """The EHLO line ends exactly where smtpd's first 4096-byte read of
+    the TLS record ends: the MAIL command after it is neither in the
+    stream buffer nor in the kernel (OpenSSL has the whole record), and
+    is still detected."""
+    inst = smtpd_factory(tls_conf(pki))
+    c = connect(inst)
+    c.cmd("EHLO client.example")
+    starttls(c, pki)
+    ehlo = b"EHLO " + b"x" * (4096 - 7) + b"\r\n"
+    assert len(ehlo) == 4096
+    c.send(ehlo + b"MAIL FROM:<a@example.com>\r\n")
+    assert c.text() == "554 5.5.0 Error: SMTP protocol synchronization"
+    wait_log(inst, "improper command pipelining after EHLO from "
+             "unknown[127.0.0.1]: MAIL FROM:<a@example.com>\\r\\n")
+
+
 def test_starttls_resets_session_state(smtpd_factory, pki):
     inst = smtpd_factory(tls_conf(pki, extra="smtpd_helo_required = yes\n"))
     c = connect(inst)
@@ -413,6 +450,94 @@ def test_client_certificate_in_log_and_received_header(smtpd_factory, pki,
              "unknown[127.0.0.1]: ")
 
 
+def version_ctx(pki, version):
+    ctx = client_ctx(pki)
+    ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion,
+                                                        version)
+    return ctx
+
+
+def tls_connect_session(inst, ctx, session=None):
+    """One STARTTLS session (EHLO, STARTTLS, EHLO, QUIT); returns the
+    TLS session (tickets arrive with the EHLO reply) and whether it was
+    resumed."""
+    c = connect(inst)
+    c.cmd("EHLO client.example")
+    assert c.cmd("STARTTLS") == "220 2.0.0 Ready to start TLS"
+    c.sock = ctx.wrap_socket(c.sock, server_hostname="postern.test",
+                             session=session)
+    assert c.cmd("EHLO client.example").startswith("250-postern.test")
+    sess, reused = c.sock.session, c.sock.session_reused
+    assert c.cmd("QUIT").startswith("221 ")
+    c.close()
+    return sess, reused
+
+
+def tls_connect_session_port(port, ctx, session=None, commands=()):
+    """Like tls_connect_session, on a port, with commands inside TLS
+    (default EHLO, QUIT); returns their replies and session_reused."""
+    c = SmtpClient(port)
+    c.text()
+    c.cmd("EHLO client.example")
+    assert c.cmd("STARTTLS") == "220 2.0.0 Ready to start TLS"
+    c.sock = ctx.wrap_socket(c.sock, server_hostname="mx.test",
+                             session=session)
+    replies = [c.cmd(x) for x in (commands or ["EHLO client.example",
+                                               "QUIT"])]
+    sess, reused = c.sock.session, c.sock.session_reused
+    c.close()
+    return (sess if not commands else replies), reused
+
+
+def smtpd_pids(inst):
+    """The smtpd processes that served STARTTLS sessions."""
+    return re.findall(r"/smtpd\[(\d+)\]: disconnect from \S+ ehlo=2 "
+                      r"starttls=1 ", maillog(inst))
+
+
+@pytest.mark.parametrize("version", ["TLSv1_3", "TLSv1_2"])
+def test_session_resumes_with_another_smtpd_process(smtpd_factory, instance,
+                                                    pki, version):
+    """With max_use = 1 every connection gets a new smtpd process; the
+    session ticket keys in $data_directory/smtpd_tls_ticket_keys are
+    shared, so the second process resumes the first one's session.
+    Without that file (removed: the next process makes a new key) the
+    ticket is useless."""
+    inst = smtpd_factory(tls_conf(pki, extra="max_use = 1\n"))
+    keys = instance.data_dir / "smtpd_tls_ticket_keys"
+    ctx = version_ctx(pki, version)
+    sess, reused = tls_connect_session(inst, ctx)
+    assert not reused
+    _, reused = tls_connect_session(inst, ctx, sess)
+    assert reused
+    st = keys.lstat()
+    assert oct(st.st_mode & 0o777) == "0o600" and st.st_uid == os.geteuid()
+    text = keys.read_text()
+    wait_for(lambda: len(smtpd_pids(inst)) == 2, 10, what="two TLS sessions")
+    pids = smtpd_pids(inst)
+    assert pids[0] != pids[1], pids
+    assert keys.read_text() == text
+
+    # The keys are what made it work: without them, no resumption.
+    keys.unlink()
+    _, reused = tls_connect_session(inst, ctx, sess)
+    assert not reused
+    assert keys.read_text() != text
+
+
+def test_empty_ticket_cipher_disables_tickets(smtpd_factory, pki):
+    """tls_session_ticket_cipher empty: no tickets, so (one process per
+    connection) no resumption."""
+    inst = smtpd_factory(tls_conf(pki, extra=(
+        "max_use = 1\ntls_session_ticket_cipher =\n")))
+    for version in ("TLSv1_3", "TLSv1_2"):
+        ctx = version_ctx(pki, version)
+        sess, reused = tls_connect_session(inst, ctx)
+        assert not reused
+        _, reused = tls_connect_session(inst, ctx, sess)
+        assert not reused
+
+
 # Side by side with Debian's Postfix 3.7 (root only; skipped otherwise).
 
 COMPARE = ("compatibility_level = 3.6\n"
@@ -444,21 +569,6 @@ def normalize(text):
     return text
 
 
-def fold_tls_comment(lines):
-    """The Received: lines with Postfix's key-exchange and signature
-    continuation lines folded away (postern reports them only when
-    lib/tls provides them)."""
-    out = []
-    for line in lines:
-        if line.startswith("\t key-exchange ") or \
-                line.startswith("\t client-signature "):
-            if not out[-1].endswith("))"):
-                out[-1] += ")"
-            continue
-        out.append(line)
-    return out
-
-
 def disconnect_line(text):
     lines = [line for line in text.splitlines() if "disconnect from" in line
              and " ehlo=" in line]
@@ -466,15 +576,16 @@ def disconnect_line(text):
     return lines[-1].split(": ", 1)[1]
 
 
-def tls_session(port, pki, commands_before, commands_after):
+def tls_session(port, pki, commands_before, commands_after, ctx=None):
     """Replies of a session: commands in clear text, STARTTLS, then
     commands inside TLS."""
     c = SmtpClient(port)
     replies = [c.text()]
     for command in commands_before:
         replies.append(c.cmd(command))
-    ctx = client_ctx(pki)
-    ctx.check_hostname = False
+    if ctx is None:
+        ctx = client_ctx(pki)
+        ctx.check_hostname = False
     replies.append(c.cmd("STARTTLS"))
     c.sock = ctx.wrap_socket(c.sock)
     for command in commands_after:
@@ -513,8 +624,10 @@ def test_starttls_session_matches_postfix(smtpd_factory, tmp_path):
                                                     queued_id(ours[-2]))))
         pf_hdr = postcat_received(pf.config_dir, theirs[-2])
         assert any(x.startswith("\t(using ") for x in our_hdr), our_hdr
-        assert [normalize(x) for x in fold_tls_comment(our_hdr)] == \
-            [normalize(x) for x in fold_tls_comment(pf_hdr)]
+        assert any(x.startswith("\t key-exchange ") for x in our_hdr), \
+            our_hdr
+        assert [normalize(x) for x in our_hdr] == \
+            [normalize(x) for x in pf_hdr]
         wait_for(lambda: " ehlo=" in maillog(inst), 10, what="our disconnect")
         wait_for(lambda: " ehlo=" in pf.maillog.read_text(), 10,
                  what="Postfix's disconnect")
@@ -545,3 +658,107 @@ def test_encrypt_level_refusals_match_postfix(smtpd_factory, tmp_path):
                  what="Postfix's disconnect")
         assert disconnect_line(maillog(inst)) == \
             disconnect_line(pf.maillog.read_text())
+
+
+def established_line(text):
+    """The text of the last "TLS connection established" log line."""
+    lines = [line for line in text.splitlines()
+             if " TLS connection established from " in line]
+    assert lines, text
+    return lines[-1].split("]: ", 1)[1]
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+@pytest.mark.parametrize("version", ["TLSv1_3", "TLSv1_2"])
+@pytest.mark.parametrize("ccert", [False, True])
+def test_tls_log_and_received_key_exchange_match_postfix(
+        smtpd_factory, tmp_path, key_type, version, ccert):
+    """The "TLS connection established" summary and the Received: TLS
+    comment, with key exchange and signature details, are Postfix's, for
+    EC and RSA server keys, TLS 1.3 and 1.2, with and without a client
+    certificate."""
+    ca = make_ca(tmp_path / "ca")
+    cert, key = ca.issue("mx.test", ip_sans=["127.0.0.1"], key_type=key_type)
+    pki = (ca, cert, key)
+    extra = "smtpd_tls_received_header = yes\nsmtpd_tls_loglevel = 1\n"
+    if ccert:
+        extra += f"smtpd_tls_ask_ccert = yes\nsmtpd_tls_CAfile = {ca.pem}\n"
+    conf = compare_conf(pki, "may", extra)
+    ctx = client_ctx(pki)
+    ctx.check_hostname = False
+    ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion,
+                                                        version)
+    if ccert:
+        ctx.load_cert_chain(*ca.issue("client.example", key_type=key_type))
+    after = ["EHLO client.example", "MAIL FROM:<a@example.com>",
+             "RCPT TO:<u@mx.test>", "DATA",
+             "Subject: compare\r\n\r\nbody\r\n.", "QUIT"]
+    with postfix_instance(conf) as pf:
+        inst = smtpd_factory(conf)
+        ours = tls_session(inst.port("smtp"), pki, ["EHLO client.example"],
+                           after, ctx)
+        theirs = tls_session(pf.port, pki, ["EHLO client.example"], after,
+                             ctx)
+        our_hdr = received(content_lines(queue_file(inst,
+                                                    queued_id(ours[-2]))))
+        pf_hdr = postcat_received(pf.config_dir, theirs[-2])
+        ours_log = wait_log(inst, " TLS connection established from ")
+        wait_for(lambda: " TLS connection established from " in
+                 pf.maillog.read_text(), 10, what="Postfix's TLS line")
+        theirs_log = established_line(pf.maillog.read_text())
+        assert established_line(maillog(inst)) == theirs_log
+        if version == "TLSv1_3":
+            assert " key-exchange X25519 server-signature " in ours_log, \
+                ours_log
+            assert (" client-signature " in ours_log) == ccert, ours_log
+        else:
+            # An OpenSSL server does not keep the client's TLS 1.2 key
+            # share; Postfix then logs no details, nor do we.
+            assert ours_log.endswith(" bits)"), ours_log
+        assert [normalize(x) for x in our_hdr] == \
+            [normalize(x) for x in pf_hdr]
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+@pytest.mark.parametrize("version", ["TLSv1_3", "TLSv1_2"])
+@pytest.mark.parametrize("ccert", [False, True])
+def test_resumed_session_log_and_received_match_postfix(
+        smtpd_factory, tmp_path, key_type, version, ccert):
+    """A resumed session (no certificate signature in the handshake)
+    is logged and recorded as Postfix does."""
+    ca = make_ca(tmp_path / "ca")
+    cert, key = ca.issue("mx.test", ip_sans=["127.0.0.1"], key_type=key_type)
+    pki = (ca, cert, key)
+    extra = "smtpd_tls_received_header = yes\nsmtpd_tls_loglevel = 1\n"
+    if ccert:
+        extra += f"smtpd_tls_ask_ccert = yes\nsmtpd_tls_CAfile = {ca.pem}\n"
+        client_pair = ca.issue("client.example", key_type=key_type)
+    conf = compare_conf(pki, "may", extra)
+    after = ["EHLO client.example", "MAIL FROM:<a@example.com>",
+             "RCPT TO:<u@mx.test>", "DATA",
+             "Subject: compare\r\n\r\nbody\r\n.", "QUIT"]
+    results = []
+    with postfix_instance(conf) as pf:
+        inst = smtpd_factory(conf)
+        for port, log in ((inst.port("smtp"), inst.maillog),
+                          (pf.port, pf.maillog)):
+            ctx = version_ctx(pki, version)
+            ctx.check_hostname = False
+            if ccert:
+                ctx.load_cert_chain(*client_pair)
+            sess, reused = tls_connect_session_port(port, ctx)
+            assert not reused
+            replies, reused = tls_connect_session_port(port, ctx, sess,
+                                                       after)
+            assert reused, port
+            wait_for(lambda: log.read_text().count(
+                " TLS connection established from ") == 2, 10,
+                what="two TLS log lines")
+            results.append((replies, established_line(log.read_text())))
+        (ours, ours_log), (theirs, theirs_log) = results
+        assert ours_log == theirs_log
+        our_hdr = received(content_lines(queue_file(inst,
+                                                    queued_id(ours[-2]))))
+        pf_hdr = postcat_received(pf.config_dir, theirs[-2])
+        assert [normalize(x) for x in our_hdr] == \
+            [normalize(x) for x in pf_hdr]

@@ -627,11 +627,24 @@ test_handshake_default(void **state)
 	assert_int_equal(res.sess->peer_verified, 0);
 	assert_int_equal(res.sess->reused, 0);
 	assert_true(res.sess->cipher_usebits >= 128);
-	vstring_sprintf(buf, "TLSv1.3 with cipher %s (%d/%d bits)",
-			res.sess->cipher, res.sess->cipher_usebits,
-			res.sess->cipher_algbits);
-	assert_string_equal(tls_session_summary(res.sess, buf), vstring_str(buf));
-	assert_non_null(strstr(vstring_str(buf), "TLSv1.3 with cipher TLS_"));
+	{
+		VSTRING *expect = vstring_alloc(10);
+
+		/* Postfix's wording: the client logs the server's signature. */
+		vstring_sprintf(expect, "TLSv1.3 with cipher %s (%d/%d bits) "
+				"key-exchange X25519 server-signature ECDSA "
+				"(prime256v1) server-digest SHA256",
+				res.sess->cipher, res.sess->cipher_usebits,
+				res.sess->cipher_algbits);
+		assert_string_equal(tls_session_summary(res.sess, buf),
+				    vstring_str(expect));
+		assert_non_null(strstr(vstring_str(buf),
+				       "TLSv1.3 with cipher TLS_"));
+		vstring_free(expect);
+	}
+	/* Nothing is left over inside OpenSSL after the echo. */
+	assert_int_equal(tls_pending(res.sess), 0);
+	assert_int_equal(tls_pending(NULL), 0);
 	finish(&res);
 	assert_string_equal(res.server, "OK TLSv1.3 reused=0 cn=- trusted=0\n");
 
@@ -1052,6 +1065,198 @@ test_cache_timeout(void **state)
 	vstring_free(why);
 }
 
+/* ---------- shared session ticket keys ---------- */
+
+static TLS_SERVER_CTX *
+ticket_ctx(const char *protocols, const char *path, int lifetime)
+{
+	TLS_SERVER_CTX *sctx = server_ctx(protocols);
+	VSTRING *why = vstring_alloc(10);
+
+	if (tls_server_ticket_keys(sctx, path, "aes-256-cbc", lifetime, why) < 0)
+		fail_msg("tls_server_ticket_keys: %s", vstring_str(why));
+	vstring_free(why);
+	return (sctx);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[2048];
+	int     fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	close(fd);
+	return (buf);
+}
+
+/* The key lines of a key file (comment dropped); count in *n. */
+static void
+key_lines(const char *path, char lines[2][200], int *n)
+{
+	char   *text = slurp(path);
+	char   *line;
+	char   *next;
+
+	*n = 0;
+	for (line = text; line && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = 0;
+		if (*line == '#')
+			continue;
+		assert_true(*n < 2);
+		assert_true(strlen(line) < 200);
+		memcpy(lines[(*n)++], line, strlen(line) + 1);
+	}
+}
+
+/* A full handshake with one context, then resumption with another. */
+static int
+resumes_across(TLS_SERVER_CTX *first, TLS_SERVER_CTX *second,
+	       const char *protocols)
+{
+	TLS_CLIENT_CTX *cctx = client_ctx(tpath("ca.pem"));
+	TLS_CLIENT_START start = client_start(TLS_LEV_MAY);
+	RESULT  res;
+	int     reused;
+
+	start.protocols = protocols;
+	start.serverid = "smtp:127.0.0.1:25:mx.example.com";
+	if (!run_client(first, cctx, &start, &res))
+		fail_msg("handshake failed: %s", res.why);
+	assert_int_equal(res.sess->reused, 0);
+	finish(&res);
+	if (!run_client(second, cctx, &start, &res))
+		fail_msg("second handshake failed: %s", res.why);
+	reused = res.sess->reused;
+	finish(&res);
+	assert_int_equal(strstr(res.server, "reused=1") != NULL, reused);
+	tls_client_free(cctx);
+	return (reused);
+}
+
+static void
+test_ticket_keys(void **state)
+{
+	const char *path = tpath("ticket_keys");
+	const char *lnk = tpath("ticket_link");
+	VSTRING *why = vstring_alloc(10);
+	TLS_SERVER_CTX *a;
+	TLS_SERVER_CTX *b;
+	TLS_SERVER_CTX *own;
+	TLS_SERVER_CTX *c;
+	struct stat st;
+	char    first[2][200];
+	char    again[2][200];
+	char    rotated[2][200];
+	char    text[600];
+	int     n;
+	int     fd;
+	long long created;
+
+	(void) state;
+	(void) unlink(path);
+
+	/* Created 0600 on first use, with one key; the next use reads it. */
+	a = ticket_ctx(NULL, path, 3600);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	key_lines(path, first, &n);
+	assert_int_equal(n, 1);
+	b = ticket_ctx(NULL, path, 3600);
+	key_lines(path, again, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(again[0], first[0]);
+
+	/* Two contexts (two smtpd processes) resume each other's sessions. */
+	assert_int_equal(resumes_across(a, b, ">=TLSv1.3"), 1);
+	assert_int_equal(resumes_across(b, a, "<=TLSv1.2"), 1);
+
+	/* Without the shared keys, another context cannot. */
+	own = ticket_ctx(NULL, "", 3600);
+	assert_int_equal(resumes_across(a, own, ">=TLSv1.3"), 0);
+	assert_int_equal(resumes_across(own, a, "<=TLSv1.2"), 0);
+	tls_server_free(own);
+
+	/* Rotation: an old current key becomes the previous one. */
+	assert_int_equal(sscanf(first[0], "%lld", &created), 1);
+	snprintf(text, sizeof(text), "# test\n%lld%s\n", created - 4000,
+		 strchr(first[0], ' '));
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+	close(fd);
+	c = ticket_ctx(NULL, path, 3600);
+	key_lines(path, rotated, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(strchr(rotated[1], ' '), strchr(first[0], ' '));
+	assert_string_not_equal(strchr(rotated[0], ' '), strchr(first[0], ' '));
+	/* Tickets under the previous key are still accepted... */
+	assert_int_equal(resumes_across(a, c, ">=TLSv1.3"), 1);
+	assert_int_equal(resumes_across(a, c, "<=TLSv1.2"), 1);
+	/* ...and new ones (current key) are unknown to the old context. */
+	assert_int_equal(resumes_across(c, a, ">=TLSv1.3"), 0);
+	tls_server_free(c);
+
+	/* Past two lifetimes, the previous key is dropped as well. */
+	snprintf(text, sizeof(text), "%lld%s\n%lld%s\n", created - 8000,
+		 strchr(rotated[0], ' '), created - 9000, strchr(rotated[1], ' '));
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+	close(fd);
+	c = ticket_ctx(NULL, path, 3600);
+	key_lines(path, again, &n);
+	assert_int_equal(n, 1);
+	assert_string_not_equal(strchr(again[0], ' '), strchr(rotated[0], ' '));
+	tls_server_free(c);
+
+	/* Garbage is replaced by a fresh key. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "junk\n", 5), 5);
+	close(fd);
+	c = ticket_ctx(NULL, path, 3600);
+	key_lines(path, again, &n);
+	assert_int_equal(n, 1);
+	tls_server_free(c);
+
+	/* Refused: a symlink, a file others can read, a bad cipher. */
+	(void) unlink(lnk);
+	assert_int_equal(symlink(path, lnk), 0);
+	assert_int_equal(tls_server_ticket_keys(a, lnk, "aes-256-cbc", 3600,
+						why), -1);
+	assert_non_null(strstr(vstring_str(why), lnk));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(tls_server_ticket_keys(a, path, "aes-256-cbc", 3600,
+						why), -1);
+	assert_non_null(strstr(vstring_str(why), "refusing to use it"));
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(tls_server_ticket_keys(a, path, "aes-256-gcm", 3600,
+						why), -1);
+	assert_non_null(strstr(vstring_str(why), "aes-256-gcm"));
+	assert_int_equal(tls_server_ticket_keys(a, path, "no-such-cipher", 3600,
+						why), -1);
+	/* The context still works with its keys after the refusals. */
+	assert_int_equal(resumes_across(a, b, ">=TLSv1.3"), 1);
+
+	/* An empty cipher turns tickets off: no resumption across. */
+	c = server_ctx(NULL);
+	assert_int_equal(tls_server_ticket_keys(c, path, "", 3600, why), 0);
+	assert_int_equal(resumes_across(c, b, ">=TLSv1.3"), 0);
+	tls_server_free(c);
+
+	(void) unlink(lnk);
+	(void) unlink(path);
+	tls_server_free(a);
+	tls_server_free(b);
+	vstring_free(why);
+}
+
 static double
 now(void)
 {
@@ -1274,6 +1479,7 @@ main(void)
 		cmocka_unit_test(test_read_timeout),
 		cmocka_unit_test(test_client_cert),
 		cmocka_unit_test(test_bulk),
+		cmocka_unit_test(test_ticket_keys),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
