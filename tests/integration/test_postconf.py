@@ -137,6 +137,10 @@ DEFAULTS_THAT_DIFFER = {
     "alias_maps",
     # Safer defaults of later Postfix releases (DESIGN.md).
     "smtpd_forbid_bare_newline", "smtpd_forbid_unauth_pipelining",
+    # TLS 1.2 is the minimum protocol by default (issue 5).
+    "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols",
+    "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
+    "lmtp_tls_protocols", "lmtp_tls_mandatory_protocols",
 }
 
 
