@@ -248,6 +248,23 @@ tls_do_io(TLS_IMPL *impl, int op, void *buf, size_t len, int timeout_ms)
 	}
 }
 
+/* Log OpenSSL's reason for a failed read or write (loglevel >= 2). */
+static ssize_t
+tls_io_result(TLS_IMPL *impl, ssize_t n, const char *what)
+{
+	if (n < 0 && impl->loglevel >= 2 && ERR_peek_error() != 0) {
+		VSTRING *why = vstring_alloc(100);
+		int     saved = errno;
+
+		tls_print_errors(why);
+		msg_info("%s error: %s", what, vstring_str(why));
+		vstring_free(why);
+		errno = saved;
+	}
+	ERR_clear_error();
+	return (n);
+}
+
 static ssize_t
 tls_vstream_read(int fd, void *buf, size_t len, int timeout_ms, void *ctx)
 {
@@ -257,17 +274,7 @@ tls_vstream_read(int fd, void *buf, size_t len, int timeout_ms, void *ctx)
 
 	(void) fd;
 	n = tls_do_io(impl, TLS_OP_READ, buf, len, timeout_ms);
-	if (n < 0 && impl->loglevel >= 2 && ERR_peek_error() != 0) {
-		VSTRING *why = vstring_alloc(100);
-		int     saved = errno;
-
-		tls_print_errors(why);
-		msg_info("SSL_read error: %s", vstring_str(why));
-		vstring_free(why);
-		errno = saved;
-	}
-	ERR_clear_error();
-	return (n);
+	return (tls_io_result(impl, n, "SSL_read"));
 }
 
 static ssize_t
@@ -280,17 +287,7 @@ tls_vstream_write(int fd, const void *buf, size_t len, int timeout_ms,
 
 	(void) fd;
 	n = tls_do_io(impl, TLS_OP_WRITE, (void *) buf, len, timeout_ms);
-	if (n < 0 && impl->loglevel >= 2 && ERR_peek_error() != 0) {
-		VSTRING *why = vstring_alloc(100);
-		int     saved = errno;
-
-		tls_print_errors(why);
-		msg_info("SSL_write error: %s", vstring_str(why));
-		vstring_free(why);
-		errno = saved;
-	}
-	ERR_clear_error();
-	return (n);
+	return (tls_io_result(impl, n, "SSL_write"));
 }
 
 size_t
