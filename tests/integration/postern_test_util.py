@@ -117,8 +117,9 @@ def wait_log(instance, text, timeout=10):
     return wait_for(found, timeout, what=f"log line containing {text!r}")
 
 
-def wait_log_re(instance, regex, timeout=10):
-    """Wait for a log line matching regex (re.search); return it."""
+def wait_log_re(instance, regex, timeout=10, tail=0):
+    """Wait for a log line matching regex (re.search); return it. With
+    tail, a timeout also shows that many last lines of the maillog."""
     pattern = re.compile(regex)
 
     def found():
@@ -126,7 +127,14 @@ def wait_log_re(instance, regex, timeout=10):
             if pattern.search(line):
                 return line
         return None
-    return wait_for(found, timeout, what=f"log line matching {regex!r}")
+    try:
+        return wait_for(found, timeout,
+                        what=f"a maillog line matching {regex!r}")
+    except pytest.fail.Exception as e:
+        if not tail:
+            raise
+        pytest.fail(f"{e}; maillog ends:\n"
+                    + "\n".join(maillog(instance).splitlines()[-tail:]))
 
 
 class SmtpClient:

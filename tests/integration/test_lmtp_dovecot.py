@@ -28,13 +28,12 @@ Skips only when Dovecot or its LMTP server is not installed.
 """
 import re
 import smtplib
-import time
 
 import pytest
 
 from conftest import wait_for
 from peers import dovecot
-from postern_test_util import maillog, start_instance
+from postern_test_util import wait_log_re as util_wait_log_re, maillog, start_instance
 
 DELIVERY_TIMEOUT = 30
 QUEUED = re.compile(r"queued as ([0-9A-Za-z]+)")
@@ -86,19 +85,7 @@ def submit(instance, rcpts, message, sender=SENDER):
 
 
 def wait_log_re(instance, regex, timeout=DELIVERY_TIMEOUT):
-    """The first maillog line matching regex; at the deadline the test
-    fails showing the end of the maillog."""
-    pattern = re.compile(regex)
-    deadline = time.monotonic() + timeout
-    while True:
-        for line in maillog(instance).splitlines():
-            if pattern.search(line):
-                return line
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for a maillog "
-                        f"line matching {regex!r}; maillog ends:\n"
-                        + "\n".join(maillog(instance).splitlines()[-25:]))
-        time.sleep(0.05)
+    return util_wait_log_re(instance, regex, timeout, tail=25)
 
 
 def status_line(instance, qid, rcpt, status):

@@ -26,14 +26,13 @@ allowed without submission AUTH (that is another issue).
 import re
 import smtplib
 import ssl
-import time
 
 import pytest
 
 import tls_ca
 from conftest import listening, wait_for
 from peers import SmtpSink, dovecot
-from postern_test_util import maillog, start_instance
+from postern_test_util import wait_log_re as util_wait_log_re, maillog, start_instance
 
 DELIVERY_TIMEOUT = 40
 QUEUED = re.compile(r"queued as ([0-9A-Za-z]+)")
@@ -44,19 +43,7 @@ RELAY_USER, RELAY_PASSWORD = "relayuser", "s3cret-relay"
 
 
 def wait_log_re(instance, regex, timeout=DELIVERY_TIMEOUT):
-    """The first maillog line matching regex; at the deadline the test
-    fails showing the end of the maillog."""
-    pattern = re.compile(regex)
-    deadline = time.monotonic() + timeout
-    while True:
-        for line in maillog(instance).splitlines():
-            if pattern.search(line):
-                return line
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for a maillog "
-                        f"line matching {regex!r}; maillog ends:\n"
-                        + "\n".join(maillog(instance).splitlines()[-30:]))
-        time.sleep(0.05)
+    return util_wait_log_re(instance, regex, timeout, tail=30)
 
 
 def submit_tls(port, cafile, rcpt, message):
