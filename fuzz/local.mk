@@ -34,3 +34,5 @@ clean-fuzz:
 .PHONY: fuzz-build fuzz-smoke clean-fuzz
 # smtpd's parser and DATA machine live outside the libraries.
 fuzz/bin/fuzz_smtpd: fuzz/obj/smtpd/smtpd_cmd.o fuzz/obj/smtpd/smtpd_data.o
+# The smtp client's reply and EHLO parsers need only libutil.
+fuzz/bin/fuzz_smtp_reply: fuzz/obj/smtp/smtp_reply.o

@@ -3,7 +3,8 @@
 noinst_LIBRARIES += smtp/libsmtp.a
 smtp_libsmtp_a_SOURCES = smtp/smtp.h smtp/smtp_addr.c smtp/smtp_addr.h \
 	smtp/smtp_client.c smtp/smtp_dest.c smtp/smtp_params.c smtp/smtp_connect.c \
-	smtp/smtp_proto.c smtp/smtp_data.c smtp/smtp_tls.c smtp/smtp_sasl.c
+	smtp/smtp_proto.c smtp/smtp_reply.c smtp/smtp_data.c smtp/smtp_tls.c \
+	smtp/smtp_sasl.c
 smtp_libsmtp_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/smtp
 SMTP_CLIENT_LIBS = smtp/libsmtp.a $(LIBTLS) $(LIBDNS) $(LIBSASL) \
 	$(POSTERN_LIBS) $(POSTERN_EXT_LIBS) $(OPENSSL_LIBS) $(RESOLV_LIBS)

@@ -14,7 +14,8 @@
  *	smtp_dest.c	next-hop syntax
  *	smtp_params.c	parameters under the protocol's prefix
  *	smtp_connect.c	TCP and UNIX-domain connections
- *	smtp_proto.c	replies, greeting, EHLO/LHLO, MAIL/RCPT/DATA
+ *	smtp_reply.c	reply and EHLO keyword parsing (libutil only)
+ *	smtp_proto.c	greeting, EHLO/LHLO, MAIL/RCPT/DATA
  *	smtp_data.c	message content from the queue file, dot-stuffed
  *	smtp_tls.c	TLS levels, policy table, STARTTLS
  *	smtp_sasl.c	AUTH to relays
@@ -56,6 +57,9 @@ typedef struct SMTP_PARAMS {
 	int	quote_rfc821_envelope;
 	int	disable_mime_conversion;
 	size_t	line_length_limit;	/* 0: none */
+	ARGV   *own_names;		/* loop detection: myhostname and
+					 * the inet_ and proxy_interfaces
+					 * addresses */
 	/* connection cache */
 	int	cache_on_demand;
 	const char *cache_destinations;
@@ -155,6 +159,7 @@ typedef struct SMTP_STATE {
 	int	server_dsn;		/* the server takes NOTIFY */
 	int	greeted;		/* some server greeted us */
 	SMTP_WHY why;			/* last failure */
+	VSTRING *log_tls;		/* req->log_tls: "proto/cipher" */
 	double	start;			/* monotonic seconds */
 } SMTP_STATE;
 
@@ -187,7 +192,7 @@ extern SMTP_SESSION *smtp_connect_addr(const char *host, const char *addr,
 extern SMTP_SESSION *smtp_connect_unix(const char *path, VSTRING *why);
 extern void smtp_session_free(SMTP_SESSION *session);
 
-/* smtp_proto.c */
+/* smtp_reply.c */
 typedef struct SMTP_REPLY {
 	int	code;			/* 250; 0 when nothing came */
 	char	dsn[16];		/* "2.0.0" */
@@ -198,6 +203,9 @@ typedef struct SMTP_REPLY {
 extern SMTP_REPLY *smtp_reply_alloc(void);
 extern void smtp_reply_free(SMTP_REPLY *reply);
 extern int smtp_get_reply(SMTP_SESSION *session, SMTP_REPLY *reply);
+extern void smtp_ehlo_features(SMTP_SESSION *session, const SMTP_REPLY *reply);
+
+/* smtp_proto.c */
 extern void smtp_cmd(SMTP_SESSION *session, int timeout, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 extern int smtp_chat(SMTP_SESSION *session, int timeout, SMTP_REPLY *reply);

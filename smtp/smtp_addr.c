@@ -8,7 +8,8 @@
  *	destination's own A/AAAA when it has no MX (RFC 5321 5.1). A null
  *	MX (RFC 7505) bounces, MX hosts that are this machine cut the list
  *	(loop detection: by host name, or by address for own_names entries
- *	that are address literals, which is how Postfix decides),
+ *	that are address literals, which is how Postfix decides; without
+ *	MX records any address of ours is a loop),
  *	inet_protocols filters families,
  *	smtp_address_preference orders families within one preference,
  *	smtp_mx_address_limit truncates, duplicates are dropped.
@@ -548,6 +549,7 @@ smtp_addr_find(const char *dest, unsigned port, const SMTP_ADDR_OPTS *opts,
 	int	mask = smtp_addr_lookup_mask(opts->host_lookup);
 	int	result;
 	int	status;
+	int	host_path = 1;		/* no MX records were used */
 	DNS_RR *mx;
 
 	build.head = NULL;
@@ -573,6 +575,7 @@ smtp_addr_find(const char *dest, unsigned port, const SMTP_ADDR_OPTS *opts,
 		status = dns_lookup(dest, T_MX, DNS_FLAG_NONE, &mx, why);
 		switch (status) {
 		case DNS_OK:
+			host_path = 0;
 			result = smtp_addr_mx(dest, port, opts, mask, families, mx,
 					      &build, dsn, why);
 			break;
@@ -595,13 +598,36 @@ smtp_addr_find(const char *dest, unsigned port, const SMTP_ADDR_OPTS *opts,
 			break;
 		}
 	}
-	vstring_free(why);
 	if (result != SMTP_ADDR_OK) {
+		vstring_free(why);
 		smtp_addr_free(build.head);
 		return (result);
 	}
 	if (build.head == NULL)
 		msg_panic("smtp_addr_find: empty list for %s", dest);
+
+	/*
+	 * Without MX records (a [host], an address literal, or a domain that
+	 * has only A/AAAA records) any address of ours is a loop, as in
+	 * Postfix.
+	 */
+	if (host_path && opts->own_names) {
+		SMTP_ADDR *ap;
+
+		for (ap = build.head; ap; ap = ap->next) {
+			if (smtp_addr_is_my_addr(ap, opts->own_names)) {
+				smtp_addr_free(build.head);
+				vstring_sprintf(why, "mail for %s loops back "
+						"to myself", dest);
+				result = smtp_addr_result(dsn,
+					SMTP_ADDR_BOUNCE, "5.4.6",
+					vstring_str(why));
+				vstring_free(why);
+				return (result);
+			}
+		}
+	}
+	vstring_free(why);
 	*list = smtp_addr_finish(build.head, opts);
 	return (SMTP_ADDR_OK);
 }

@@ -26,7 +26,10 @@
  *	  - MX hosts that are this machine (opts->own_names: host names,
  *	    or address literals matched against the MX addresses) with
  *	    preference at or above the best such MX are dropped, and a list left empty is 5.4.6 "mail for
- *	    DEST loops back to myself";
+ *	    DEST loops back to myself"; without MX records (no_mx, an
+ *	    address literal, or A/AAAA only) an address of ours is the
+ *	    same 5.4.6 (the caller passes own_names only where Postfix
+ *	    detects loops: SMTP to port 25);
  *	  - address families follow opts->families (inet_protocols) and
  *	    within each MX preference opts->preference ("any", "ipv4",
  *	    "ipv6": smtp_address_preference) puts one family first;

@@ -36,7 +36,15 @@
  * is dropped and the delivery retried on a fresh one.
  *
  * Every recipient is reported once (deliver_sent/defer/bounce) with
- * relay=host[addr]:port and the server's reply, as Postfix logs it.
+ * relay=host[addr]:port and the server's reply, as Postfix logs it;
+ * recipients reported during a transaction also get ", conn_use=N" when
+ * the connection came from the cache (its Nth use, N >= 2, as Postfix)
+ * and, over TLS, ", tls=PROTOCOL/CIPHER" after the reason (a postern
+ * addition: the delivery line itself tells how the mail travelled).
+ *
+ * Loop detection (SMTP to port 25 only, as in Postfix): MX hosts named
+ * myhostname, and MX or host addresses that are this machine's
+ * inet_interfaces or proxy_interfaces addresses (smtp_var.own_names).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -272,6 +280,29 @@ smtp_conn_setup(SMTP_STATE *state)
 		state->req->conn_setup = monotonic_ms() / 1000.0 - state->start;
 }
 
+/*
+ * The optional log fields of the session that now carries the
+ * transaction: conn_use=N for a cached connection's Nth use, and
+ * tls=PROTOCOL/CIPHER for a TLS session. NULL clears them.
+ */
+static void
+smtp_log_session(SMTP_STATE *state, const SMTP_SESSION *session)
+{
+	DELIVER_REQUEST *req = state->req;
+
+	vstring_strcpy(state->log_tls, "");
+	req->conn_use = 0;
+	req->log_tls = NULL;
+	if (session == NULL)
+		return;
+	req->conn_use = session->reuse_count + 1;
+	if (session->tls && session->tls->protocol && session->tls->cipher) {
+		vstring_sprintf(state->log_tls, "%s/%s", session->tls->protocol,
+				session->tls->cipher);
+		req->log_tls = STR(state->log_tls);
+	}
+}
+
 /* Deliver the pending recipients to one destination. */
 static void
 smtp_deliver_dest(SMTP_STATE *state, const char *text)
@@ -285,7 +316,6 @@ smtp_deliver_dest(SMTP_STATE *state, const char *text)
 	SMTP_SESSION *session;
 	VSTRING *why = vstring_alloc(100);
 	VSTRING *key = vstring_alloc(100);
-	ARGV   *own = NULL;
 	int	sessions = 0;
 	int	plain;
 	int	ret;
@@ -310,7 +340,10 @@ smtp_deliver_dest(SMTP_STATE *state, const char *text)
 		session->reuse_count++;
 		smtp_conn_setup(state);
 		state->server_dsn = (session->features & SMTP_FEATURE_DSN) != 0;
-		if ((ret = smtp_xfer(state, session)) == SMTP_RETRY) {
+		smtp_log_session(state, session);
+		ret = smtp_xfer(state, session);
+		smtp_log_session(state, NULL);
+		if (ret == SMTP_RETRY) {
 			msg_info("%s: reused connection to %s failed: %s",
 				 state->req->queue_id, session->namaddr,
 				 STR(state->why.reason));
@@ -329,9 +362,9 @@ smtp_deliver_dest(SMTP_STATE *state, const char *text)
 		opts.preference = smtp_var.address_preference;
 		opts.mx_address_limit = smtp_var.mx_address_limit;
 		opts.host_lookup = smtp_var.host_lookup;
-		own = argv_alloc(2);
-		argv_add(own, mail_conf_str("myhostname"));
-		opts.own_names = own;
+		/* Loop detection as Postfix does it: SMTP to port 25 only. */
+		if (!smtp_lmtp && dest.port == 25)
+			opts.own_names = smtp_var.own_names;
 		adsn.status = vstring_alloc(10);
 		adsn.reason = vstring_alloc(100);
 		ret = smtp_addr_find(dest.host, dest.port, &opts, &list, &adsn);
@@ -387,7 +420,9 @@ smtp_deliver_dest(SMTP_STATE *state, const char *text)
 			smtp_conn_setup(state);
 			state->server_dsn =
 				(session->features & SMTP_FEATURE_DSN) != 0;
+			smtp_log_session(state, session);
 			ret = smtp_xfer(state, session);
+			smtp_log_session(state, NULL);
 		}
 		if (ret == SMTP_RETRY || ret == SMTP_PLAIN) {
 			if (!dest.path && ap->next != NULL
@@ -405,8 +440,6 @@ smtp_deliver_dest(SMTP_STATE *state, const char *text)
 done:
 	if (list)
 		smtp_addr_free(list);
-	if (own)
-		argv_free(own);
 	smtp_tls_policy_free(&policy);
 	smtp_dest_free(&dest);
 	vstring_free(why);
@@ -436,6 +469,7 @@ smtp_service(VSTREAM *stream, const char *service, char **argv)
 	state.why.dtext = vstring_alloc(100);
 	state.why.mname = vstring_alloc(100);
 	state.why.relay = vstring_alloc(100);
+	state.log_tls = vstring_alloc(60);
 	smtp_why_set(&state.why, "4.3.0", NULL, "mail transport unavailable");
 
 	dests = argv_split(req->nexthop, ", \t\r\n");
@@ -457,6 +491,7 @@ smtp_service(VSTREAM *stream, const char *service, char **argv)
 	vstring_free(state.why.dtext);
 	vstring_free(state.why.mname);
 	vstring_free(state.why.relay);
+	vstring_free(state.log_tls);
 }
 
 static void

@@ -8,10 +8,16 @@
  *	smtp_params_init() reads every parameter into smtp_var; it runs in
  *	the pre-init hook, still privileged, because it also builds the TLS
  *	client context (key files) and opens smtp_tls_policy_maps and
- *	smtp_sasl_password_maps (which may hold secrets).
+ *	smtp_sasl_password_maps (which may hold secrets). It also lists
+ *	this machine's names for loop detection in smtp_var.own_names:
+ *	myhostname, the inet_interfaces addresses ("all": every active
+ *	interface address; "loopback-only": 127.0.0.1 and ::1) and the
+ *	proxy_interfaces addresses (host names resolved), as Postfix does.
  *
  * Errors: bad values are fatal with the parameter's name.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "mymalloc.h"
 #include "stringops.h"
 #include "mail_conf.h"
+#include "inet_local.h"
 #include "sasl_client.h"
 #include "smtp.h"
 
@@ -138,6 +145,71 @@ smtp_tls_init(void)
 	vstring_free(why);
 }
 
+/* This machine's names and addresses, for loop detection. */
+static ARGV *
+smtp_own_names(void)
+{
+	ARGV   *own = argv_alloc(10);
+	INET_LOCAL_LIST *list;
+	VSTRING *why = vstring_alloc(100);
+	char	buf[INET6_ADDRSTRLEN];
+	char   *saved;
+	char   *bp;
+	char   *tok;
+	int	protos;
+	size_t	i;
+
+	argv_add(own, smtp_var.myhostname);
+	if (inet_local_protocols(mail_conf_str("inet_protocols"), &protos,
+				 why) < 0)
+		msg_fatal("%s", vstring_str(why));
+	if ((list = inet_local_interfaces(mail_conf_str("inet_interfaces"),
+					  protos, why)) == NULL)
+		msg_fatal("%s", vstring_str(why));
+	for (i = 0; i < list->len; i++)
+		if (inet_ntop(list->addrs[i].family, list->addrs[i].addr,
+			      buf, sizeof(buf)) != NULL)
+			argv_add(own, buf);
+	inet_local_free(list);
+
+	/* proxy_interfaces: addresses of a proxy or NAT in front of us. */
+	bp = saved = mystrdup(mail_conf_str("proxy_interfaces"));
+	while ((tok = mystrtok(&bp, ", \t\r\n")) != NULL) {
+		size_t	len = strlen(tok);
+		struct addrinfo hints;
+		struct addrinfo *res;
+		struct addrinfo *ai;
+
+		if (tok[0] == '[' && len > 2 && tok[len - 1] == ']') {
+			tok[len - 1] = 0;
+			tok++;
+		}
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(tok, NULL, &hints, &res) != 0)
+			msg_fatal("config variable proxy_interfaces: "
+				  "host not found: %s", tok);
+		for (ai = res; ai; ai = ai->ai_next) {
+			struct sockaddr_in *sin = (void *) ai->ai_addr;
+			struct sockaddr_in6 *sin6 = (void *) ai->ai_addr;
+			const void *src;
+
+			if (ai->ai_family == AF_INET)
+				src = &sin->sin_addr;
+			else if (ai->ai_family == AF_INET6)
+				src = &sin6->sin6_addr;
+			else
+				continue;
+			if (inet_ntop(ai->ai_family, src, buf, sizeof(buf)))
+				argv_add(own, buf);
+		}
+		freeaddrinfo(res);
+	}
+	myfree(saved);
+	vstring_free(why);
+	return (own);
+}
+
 void
 smtp_params_init(void)
 {
@@ -174,6 +246,7 @@ smtp_params_init(void)
 	smtp_var.line_length_limit = (size_t) pint("line_length_limit");
 	smtp_var.disable_mime_conversion =
 		mail_conf_bool("disable_mime_output_conversion");
+	smtp_var.own_names = smtp_own_names();
 
 	smtp_var.cache_on_demand = pbool("connection_cache_on_demand");
 	smtp_var.cache_destinations = pstr("connection_cache_destinations");

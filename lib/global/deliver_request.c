@@ -14,6 +14,9 @@
  *				mark the recipient DONE.
  *	deliver_delays()	"delay=D, delays=a/b/c/d" as Postfix logs it.
  *
+ * The log line also carries ", conn_use=N" (req->conn_use >= 2) after the
+ * relay and ", tls=PROTO/CIPHER" (req->log_tls) after the reason.
+ *
  * Errors: a malformed request is logged as a warning and the caller gets
  * NULL; a queue file that cannot be opened is logged, answered with a
  * defer status and NULL. Failures to update the queue file or to reach the
@@ -232,15 +235,24 @@ deliver_log(DELIVER_REQUEST *req, const RECIPIENT *rcpt, const char *relay,
 {
 	VSTRING *delays = vstring_alloc(100);
 	VSTRING *orig = vstring_alloc(100);
+	VSTRING *conn_use = vstring_alloc(20);
+	VSTRING *tls = vstring_alloc(60);
 
 	if (rcpt->orig_addr[0] && strcasecmp(rcpt->orig_addr, rcpt->address) != 0)
 		vstring_sprintf(orig, "orig_to=<%s>, ", rcpt->orig_addr);
-	msg_info("%s: to=<%s>, %srelay=%s, %s, dsn=%s, status=%s (%s)",
+	if (req->conn_use >= 2)
+		vstring_sprintf(conn_use, ", conn_use=%d", req->conn_use);
+	if (req->log_tls && *req->log_tls)
+		vstring_sprintf(tls, ", tls=%s", req->log_tls);
+	msg_info("%s: to=<%s>, %srelay=%s%s, %s, dsn=%s, status=%s (%s)%s",
 		 req->queue_id, rcpt->address, vstring_str(orig),
-		 relay && *relay ? relay : "none",
-		 deliver_delays(delays, req), dsn_status, status, reason);
+		 relay && *relay ? relay : "none", vstring_str(conn_use),
+		 deliver_delays(delays, req), dsn_status, status, reason,
+		 vstring_str(tls));
 	vstring_free(delays);
 	vstring_free(orig);
+	vstring_free(conn_use);
+	vstring_free(tls);
 }
 
 /* A DSN status code "d.d.d" with the class digit replaced. */

@@ -51,6 +51,11 @@
  *	deliver_bounce() logs status=bounced, appends to the bounce log and
  *		marks the recipient DONE; 0, or DEL_STAT_DEFER when the bounce
  *		log could not be written (the recipient is then deferred).
+ *	With req->conn_use >= 2 the line has ", conn_use=N" after the
+ *	relay (as Postfix logs a cached connection's Nth use); with a
+ *	non-empty req->log_tls it ends in ", tls=PROTOCOL/CIPHER" after
+ *	the reason's closing parenthesis (a postern addition; the agent
+ *	owns the string). Both apply to sent, deferred and bounced.
  *	The delay fields: a = active - arrival, b = dispatch - active,
  *	c = connection setup (agent's own, 0 for local agents), d = the
  *	rest until now; printed as Postfix does (delay=0.12,
@@ -131,6 +136,10 @@ typedef struct DELIVER_REQUEST {
 	RECIPIENT *rcpt;		/* rcpt_count entries */
 	size_t	rcpt_count;
 	double	conn_setup;		/* seconds; agents set delays "c" */
+	/* Optional log fields, set by an agent before it reports. */
+	int	conn_use;		/* Nth use of a cached connection;
+					 * < 2: not logged */
+	const char *log_tls;		/* "TLSv1.3/CIPHER" or NULL/"" */
 } DELIVER_REQUEST;
 
 extern DELIVER_REQUEST *deliver_request_read(VSTREAM *stream);

@@ -408,6 +408,83 @@ def test_connection_reuse(smtpd_factory, instance, sinks):
     assert sink.connections <= 2, sink.connections
 
 
+def test_reused_connection_logs_conn_use(smtpd_factory, instance, sinks):
+    # As Postfix: a cached connection's 2nd, 3rd ... use is logged as
+    # "relay=host[addr]:port, conn_use=N, delay=..."; the first is not.
+    sink = sinks()
+    start(smtpd_factory, instance, sink,
+          "smtp_connection_cache_time_limit = 10s\n")
+    _one_smtp_process(instance)
+    lines = []
+    for i in range(3):
+        # One at a time, so each delivery finds the connection cached.
+        qid = submit(instance, [f"r{i}@{REMOTE}"])
+        lines.append(log_line(instance, qid, f"r{i}@{REMOTE}", "sent"))
+    assert sink.connections == 1
+    relay = rf"relay=127\.0\.0\.1\[127\.0\.0\.1\]:{sink.port}"
+    assert re.search(relay + r", delay=", lines[0]), lines[0]
+    assert "conn_use" not in lines[0]
+    for n, line in ((2, lines[1]), (3, lines[2])):
+        assert re.search(relay + rf", conn_use={n}, delay=[0-9.]+, "
+                         r"delays=[0-9./]+, dsn=2\.0\.0, status=sent "
+                         r"\(250 [^)]*\)$", line), line
+    # A plain-text delivery has no tls= suffix.
+    assert all("tls=" not in line for line in lines)
+
+
+def test_no_conn_use_when_cache_off(smtpd_factory, instance, sinks):
+    sink = sinks()
+    start(smtpd_factory, instance, sink,
+          "smtp_connection_cache_on_demand = no\n")
+    for i in range(2):
+        qid = submit(instance, [f"r{i}@{REMOTE}"])
+        line = log_line(instance, qid, f"r{i}@{REMOTE}", "sent")
+        assert "conn_use" not in line, line
+    assert sink.connections == 2
+
+
+def test_line_length_limit_zero_means_no_limit(smtpd_factory, instance,
+                                               sinks):
+    sink = sinks()
+    start(smtpd_factory, instance, sink, "smtp_line_length_limit = 0\n")
+    long_line = "y" * 1900
+    qid = submit(instance, [f"a@{REMOTE}"],
+                 f"Subject: long\r\n\r\n{long_line}\r\nend\r\n")
+    log_line(instance, qid, f"a@{REMOTE}", "sent")
+    # Sent as one line, not folded at 998 (the default).
+    assert f"\r\n\r\n{long_line}\r\nend\r\n".encode() in \
+        sink.messages[0].data
+    assert "fatal" not in maillog(instance)
+
+
+def test_line_length_limit_folds(smtpd_factory, instance, sinks):
+    sink = sinks()
+    start(smtpd_factory, instance, sink, "smtp_line_length_limit = 100\n")
+    qid = submit(instance, [f"a@{REMOTE}"],
+                 "Subject: long\r\n\r\n" + "z" * 250 + "\r\n")
+    log_line(instance, qid, f"a@{REMOTE}", "sent")
+    assert ("\r\n\r\n" + "z" * 100 + "\r\n " + "z" * 99 + "\r\n "
+            + "z" * 51 + "\r\n").encode() in sink.messages[0].data
+
+
+def test_proxy_interfaces_address_is_a_loop(smtpd_factory, instance,
+                                           sinks):
+    # A relay on port 25 at one of our proxy_interfaces addresses is this
+    # machine: the mail bounces instead of going round (TEST-NET address,
+    # never connected to).
+    sink = sinks()
+    start(smtpd_factory, instance, sink,
+          "relayhost = [192.0.2.77]\nproxy_interfaces = 192.0.2.77\n",
+          relay=False)
+    qid = submit(instance, [f"a@{REMOTE}"])
+    line = log_line(instance, qid, f"a@{REMOTE}", "bounced")
+    assert "relay=none, " in line
+    assert line.endswith("dsn=5.4.6, status=bounced (mail for 192.0.2.77 "
+                         "loops back to myself)"), line
+    # (Every other test relays to [127.0.0.1]:PORT, one of our
+    # inet_interfaces addresses: not port 25, so no loop, as in Postfix.)
+
+
 def test_no_reuse_when_cache_off(smtpd_factory, instance, sinks):
     sink = sinks()
     start(smtpd_factory, instance, sink,

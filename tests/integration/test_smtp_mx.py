@@ -66,6 +66,11 @@ ZONE = {
         # this instance (myhostname = postern.test) is the best MX
         "loop.test": {"MX": [[10, "postern.test"], [20, "mx2.example.test"]]},
         "postern.test": {"A": ["127.0.0.12"]},
+        # an MX host, or a domain without MX, at this machine's own
+        # interface address (loop detection by address)
+        "selfaddr.test": {"MX": [[10, "mx.selfaddr.test"]]},
+        "mx.selfaddr.test": {"A": ["127.0.0.1"]},
+        "selfhost.test": {"A": ["127.0.0.1"]},
         # where bounces go
         "senders.test": {"A": ["127.0.0.9"]},
     },
@@ -413,6 +418,20 @@ def test_mx_pointing_to_myself_bounces(running):
     assert "dsn=5.4.6," in line
     assert "status=bounced (mail for loop.test loops back to myself)" in line
     assert running.delivered(rcpt) == {}
+
+
+@pytest.mark.parametrize("domain", ["selfaddr.test", "selfhost.test"])
+def test_mx_address_of_my_interface_bounces(running, domain):
+    # inet_interfaces = all: in the namespace that is lo's 127.0.0.1. An
+    # MX host (or, without MX, the domain itself) at that address is
+    # this machine, whatever its name: Postfix compares addresses.
+    rcpt = f"self-{secrets.token_hex(3)}@{domain}"
+    running.send(rcpt)
+    line = running.wait_status(rcpt, "bounced")
+    assert "dsn=5.4.6," in line
+    assert f"status=bounced (mail for {domain} loops back to myself)" \
+        in line
+    assert "relay=none" in line
 
 
 @pytest.mark.parametrize("domain", ["broken.test", "slow.test"])

@@ -360,3 +360,63 @@ def test_sasl_wrong_password_deferred(smtpd_factory, instance, tls_sinks,
     assert re.search(r"dsn=4\.7\.8, status=deferred \(SASL authentication "
                      r"failed; server 127\.0\.0\.1\[127\.0\.0\.1\] said: 535 "
                      r"5\.7\.8 Error: authentication failed\)", line), line
+
+
+# -- tls= in the delivery line (a postern addition) ---------------------
+
+def _established(instance, port):
+    """Protocol and cipher from Postfix's separate TLS line."""
+    line = wait_log_re(instance, r"TLS connection established to "
+                       rf"127\.0\.0\.1\[127\.0\.0\.1\]:{port}: "
+                       r"(TLSv[0-9.]+) with cipher (\S+) ", TIMEOUT)
+    m = re.search(r": (TLSv[0-9.]+) with cipher (\S+) ", line)
+    return m.group(1), m.group(2)
+
+
+def test_tls_delivery_line_has_protocol_and_cipher(smtpd_factory, instance,
+                                                   tls_sinks):
+    sink = tls_sinks()
+    start(smtpd_factory, sink, "smtp_tls_security_level = encrypt\n")
+    qid = submit(instance, [f"a@{REMOTE}"])
+    line = log_line(instance, qid, f"a@{REMOTE}", "sent")
+    proto, cipher = _established(instance, sink.port)
+    # The protocol the sink negotiated, and the TLS line's cipher.
+    assert proto == sink.messages[0].tls_version
+    # Appended after the reason's closing parenthesis, nothing else.
+    assert re.search(r", dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued "
+                     r"as SINK\d+\), tls=" + re.escape(f"{proto}/{cipher}")
+                     + "$", line), line
+
+
+def test_tls_suffix_on_deferred_and_bounced(smtpd_factory, instance,
+                                            tls_sinks):
+    def rcpt(addr, params):
+        if addr.startswith("soft"):
+            return "450 4.2.0 try later"
+        if addr.startswith("hard"):
+            return "550 5.1.1 no such user"
+        return None
+    sink = tls_sinks(rcpt_reply=rcpt)
+    start(smtpd_factory, sink, "smtp_tls_security_level = may\n")
+    qid = submit(instance, [f"soft@{REMOTE}", f"hard@{REMOTE}",
+                            f"ok@{REMOTE}"])
+    proto, cipher = _established(instance, sink.port)
+    suffix = f"), tls={proto}/{cipher}"
+    deferred = log_line(instance, qid, f"soft@{REMOTE}", "deferred")
+    bounced = log_line(instance, qid, f"hard@{REMOTE}", "bounced")
+    sent = log_line(instance, qid, f"ok@{REMOTE}", "sent")
+    for line in (deferred, bounced, sent):
+        assert line.endswith(suffix), line
+    assert deferred.endswith("(in reply to RCPT TO command)" + suffix)
+
+
+def test_plain_fallback_has_no_tls_suffix(smtpd_factory, instance,
+                                          tls_sinks):
+    # "may" with a server that offers no STARTTLS: plain text, no tls=.
+    sink = tls_sinks(tls=False)
+    start(smtpd_factory, sink, "smtp_tls_security_level = may\n")
+    qid = submit(instance, [f"a@{REMOTE}"])
+    line = log_line(instance, qid, f"a@{REMOTE}", "sent")
+    assert not sink.messages[0].tls
+    assert "tls=" not in line
+    assert line.endswith(")"), line

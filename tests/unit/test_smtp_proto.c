@@ -135,6 +135,40 @@ test_get_reply(void **unused)
 }
 
 static void
+test_ehlo_features(void **unused)
+{
+	static const char wire[] = "250-mx.example Hello\r\n"
+		"250-PIPELINING\r\n250-SIZE 10240000\r\n250-8bitmime\r\n"
+		"250-AUTH PLAIN LOGIN\r\n250-DSN\r\n"
+		"250 STARTTLS\r\n"
+		"250-x\r\n250-SIZE\r\n250 AUTH\r\n";
+	SMTP_SESSION session;
+	SMTP_REPLY *reply = smtp_reply_alloc();
+
+	(void) unused;
+	memset(&session, 0, sizeof(session));
+	session.stream = vstream_memopen_read(wire, strlen(wire));
+	assert_int_equal(smtp_get_reply(&session, reply), 0);
+	smtp_ehlo_features(&session, reply);
+	assert_int_equal(session.features, SMTP_FEATURE_ESMTP
+			 | SMTP_FEATURE_PIPELINING | SMTP_FEATURE_SIZE
+			 | SMTP_FEATURE_8BITMIME | SMTP_FEATURE_AUTH
+			 | SMTP_FEATURE_DSN | SMTP_FEATURE_STARTTLS);
+	assert_int_equal(session.size_limit, 10240000);
+	assert_string_equal(session.auth_mechs, "PLAIN LOGIN");
+
+	/* SIZE without a number: no limit; AUTH without mechanisms: none. */
+	assert_int_equal(smtp_get_reply(&session, reply), 0);
+	smtp_ehlo_features(&session, reply);
+	assert_int_equal(session.features, SMTP_FEATURE_ESMTP
+			 | SMTP_FEATURE_SIZE);
+	assert_int_equal(session.size_limit, 0);
+	assert_null(session.auth_mechs);
+	vstream_close(session.stream);
+	smtp_reply_free(reply);
+}
+
+static void
 test_xtext_and_quote(void **unused)
 {
 	VSTRING *out = vstring_alloc(10);
@@ -239,6 +273,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dest_parse),
 		cmocka_unit_test(test_get_reply),
+		cmocka_unit_test(test_ehlo_features),
 		cmocka_unit_test(test_xtext_and_quote),
 		cmocka_unit_test(test_data_send),
 	};
