@@ -31,7 +31,8 @@
 #include "postlog_client.h"
 
 #define POSTLOG_HOST_MAX	256
-#define POSTLOG_SEND_WAIT_MS	1000
+#define POSTLOG_SEND_WAIT_MS	10000	/* per line, socket queue full */
+#define POSTLOG_STALLED_WAIT_MS	50	/* per line after a dropped one */
 
 static int postlog_fd = -1;		/* connected unix-dgram socket */
 static char *postlog_abs_path;		/* $queue_directory/public/NAME */
@@ -70,7 +71,9 @@ postlog_output(int level, const char *text)
 {
 	const char *buf;
 	size_t  len;
-	int     retried = 0;
+	int     reconnected = 0;
+	long long deadline = 0;
+	long long now;
 
 	if (postlog_ident == NULL || postlog_busy)
 		return;
@@ -89,18 +92,27 @@ postlog_output(int level, const char *text)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
 
 			/*
-			 * postlogd is behind: wait a little, never for long,
-			 * and not at all again until a line gets through (a
-			 * dead postlogd must not cost a second per line).
+			 * postlogd is behind, or other processes took the free
+			 * slots first: keep trying until one deadline for the
+			 * whole line (many processes share a short socket
+			 * queue, so one retry is not enough). After a line was
+			 * dropped, wait only briefly until one gets through
+			 * again: a dead postlogd must not cost a second per
+			 * line.
 			 */
-			if (retried++ || postlog_stalled
-			    || write_wait(postlog_fd, POSTLOG_SEND_WAIT_MS) < 0) {
+			now = monotonic_ms();
+			if (deadline == 0)
+				deadline = now + (postlog_stalled ?
+						  POSTLOG_STALLED_WAIT_MS :
+						  POSTLOG_SEND_WAIT_MS);
+			if (now >= deadline
+			    || write_wait(postlog_fd, (int) (deadline - now)) < 0) {
 				postlog_stalled = 1;
 				break;
 			}
 		} else if (errno == ECONNREFUSED || errno == ENOTCONN
 			   || errno == EPIPE || errno == ECONNRESET) {
-			if (retried++ || postlog_reconnect() < 0)
+			if (reconnected++ || postlog_reconnect() < 0)
 				break;
 		} else {
 			break;

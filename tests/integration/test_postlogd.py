@@ -60,6 +60,36 @@ def test_lines_from_a_daemon_arrive_in_order(instance, postern):
     assert m.alive()
 
 
+def test_no_line_is_lost_when_many_processes_log_at_once(instance, postern):
+    """Dozens of processes share postlogd's short socket queue (10
+    datagrams by default on Linux): a sender that finds it full waits
+    for room instead of dropping its line."""
+    m, ls = start_postlogd(instance, postern)
+    m.expect_status(AVAIL)
+    nproc, nlines = 120, 200
+    script = "".join(f"log line {i}\n" for i in range(nlines)) + "quit\n"
+    procs = [subprocess.Popen([daemon_path("msrv_single"), "-S"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True,
+                              env={**os.environ,
+                                   "MAIL_CONFIG": str(instance.config_dir)})
+             for _ in range(nproc)]
+    for p in procs:
+        p.stdin.write(script)
+        p.stdin.flush()
+    for p in procs:
+        p.stdin.close()
+        assert p.wait(timeout=120) == 0
+
+    def counted():
+        n = len(re.findall(r"postfix/msrv_single\[\d+\]: line \d+$",
+                           maillog(instance), re.M))
+        return n if n >= nproc * nlines else None
+    # All processes have exited, so every line was either sent or lost.
+    wait_for(counted, 30, what=f"{nproc * nlines} lines in maillog_file")
+    assert m.alive()
+
+
 def test_datagrams_are_appended_as_lines(instance, postern):
     m, ls = start_postlogd(instance, postern)
     m.expect_status(AVAIL)
