@@ -40,3 +40,59 @@ def all_procs():
             if st:
                 procs[int(name)] = st
     return procs
+
+
+def process_tree(root, procs=None):
+    """{pid: stat} for ROOT and its live descendants ({} if ROOT is gone)."""
+    if procs is None:
+        procs = all_procs()
+    if root not in procs:
+        return {}
+    children = {}
+    for pid, (ppid, _, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    tree, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree[pid] = procs[pid]
+            todo.extend(children.get(pid, ()))
+    return tree
+
+
+def percentile(values, p):
+    """The P-th percentile (0..100) of VALUES, nearest rank."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    rank = max(1, -(-len(s) * p // 100))
+    return s[int(rank) - 1]
+
+
+class LogTail:
+    """Reads the complete lines appended to a file since the last call."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def skip_to_end(self):
+        try:
+            self.offset = self.path.stat().st_size
+        except FileNotFoundError:
+            self.offset = 0
+        self.partial = b""
+
+    def lines(self):
+        try:
+            with open(self.path, "rb") as fp:
+                fp.seek(self.offset)
+                data = fp.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(data)
+        data = self.partial + data
+        parts = data.split(b"\n")
+        self.partial = parts.pop()
+        return [p.decode(errors="replace") for p in parts]
