@@ -35,9 +35,7 @@ usage: bench/accept.py POSTERN_PREFIX [MESSAGES] [SESSIONS] [SIZE] [ROUNDS]
 import os
 import pwd
 import grp
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +44,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import CLK_TCK, all_procs, clean_env, free_port  # noqa: E402
+from benchlib import MtaInstance, all_procs, free_port  # noqa: E402
 
 SMTP_SOURCE = Path("/usr/sbin/smtp-source")
 POSTFIX_SBIN = Path("/usr/sbin")
@@ -56,7 +54,7 @@ WARMUP = 200
 RUN_TIMEOUT = 150
 
 
-class Instance:
+class Instance(MtaInstance):
     """One private instance (postern's or Postfix's) under a temp dir."""
 
     def __init__(self, name, sbin, daemon_dir, master_cf, user, group):
@@ -107,46 +105,6 @@ class Instance:
                         f"command_directory = {self.sbin}\n")
         (self.config_dir / "main.cf").write_text(main_cf)
 
-    def postfix(self, *args, timeout=60):
-        return subprocess.run([str(self.sbin / "postfix"), "-c",
-                               str(self.config_dir), *args],
-                              capture_output=True, text=True,
-                              env=clean_env(), timeout=timeout)
-
-    def start(self):
-        r = self.postfix("start")
-        self.started = True
-        if r.returncode != 0:
-            raise RuntimeError(f"{self.name}: postfix start failed "
-                               f"(exit {r.returncode}):\n{r.stdout}{r.stderr}"
-                               f"{self.log_tail()}")
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port),
-                                              timeout=5) as s:
-                    if s.recv(512).startswith(b"220"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: no SMTP banner on port "
-                                   f"{self.port} after start{self.log_tail()}")
-            time.sleep(0.1)
-
-    def log_tail(self):
-        try:
-            lines = self.maillog.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\nlast log lines:\n" + "\n".join(lines[-15:])
-
-    def master_pid(self):
-        try:
-            return int((self.queue_dir / "pid" / "master.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
     def processes(self):
         """{pid: stat} for master and its live descendants."""
         master = self.master_pid()
@@ -162,9 +120,6 @@ class Instance:
                     tree.add(pid)
                     grew = True
         return {pid: procs[pid] for pid in tree}
-
-    def cpu_seconds(self):
-        return sum(t for _, _, t in self.processes().values()) / CLK_TCK
 
     def complete_queue_files(self):
         """Number of files in incoming/ whose last record is END."""
@@ -217,9 +172,6 @@ class Instance:
                 except OSError:
                     pass
         self.started = False
-
-    def remove(self):
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def round_once(inst, messages, sessions, size):

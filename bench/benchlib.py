@@ -1,7 +1,13 @@
-"""Helpers bench/accept.py and bench/deliver.py share: free ports, a clean
-environment for the programs they start, and CPU accounting from /proc."""
+"""Helpers the benchmarks in bench/ share: free ports, a clean environment
+for the programs they start, CPU accounting from /proc, and the base of
+their MTA instances."""
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -96,3 +102,88 @@ class LogTail:
         parts = data.split(b"\n")
         self.partial = parts.pop()
         return [p.decode(errors="replace") for p in parts]
+
+
+class MtaInstance:
+    """What the benchmarks' instances share: start and stop through the
+    instance's own postfix(1), its log, its processes' CPU time.
+    Subclasses set name, root, sbin, config_dir, queue_dir, maillog, port
+    and started, and define processes()."""
+
+    def postfix(self, *args, timeout=60):
+        return subprocess.run([str(self.sbin / "postfix"), "-c",
+                               str(self.config_dir), *args],
+                              capture_output=True, text=True,
+                              env=clean_env(), timeout=timeout)
+
+    def start(self):
+        r = self.postfix("start")
+        self.started = True
+        if r.returncode != 0:
+            raise RuntimeError(f"{self.name}: postfix start failed "
+                               f"(exit {r.returncode}):\n{r.stdout}{r.stderr}"
+                               f"{self.log_tail()}")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=5) as s:
+                    if s.recv(512).startswith(b"220"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: no SMTP banner on port "
+                                   f"{self.port} after start{self.log_tail()}")
+            time.sleep(0.1)
+
+    def log_tail(self):
+        try:
+            lines = self.maillog.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\nlast log lines:\n" + "\n".join(lines[-15:])
+
+    def master_pid(self):
+        try:
+            return int((self.queue_dir / "pid" / "master.pid").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def cpu_seconds(self):
+        return sum(t for _, _, t in self.processes().values()) / CLK_TCK
+
+    def stop(self):
+        """Stop the instance; kill whatever is left of it."""
+        if not self.started:
+            return
+        survivors = set(self.processes())
+        try:
+            r = self.postfix("stop")
+            if r.returncode != 0:
+                print(f"warning: {self.name}: postfix stop: exit "
+                      f"{r.returncode}: {r.stderr.strip()}", file=sys.stderr)
+        except subprocess.TimeoutExpired:
+            print(f"warning: {self.name}: postfix stop timed out",
+                  file=sys.stderr)
+        # Postfix's stop returns once master is told; its daemons finish
+        # on their own within moments.
+        deadline = time.monotonic() + 10
+        while True:
+            procs = all_procs()
+            left = [pid for pid in survivors
+                    if pid in procs and procs[pid][1] != "Z"]
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        for pid in left:
+            print(f"warning: {self.name}: pid {pid} still running 10s after"
+                  f" stop; killing it", file=sys.stderr)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.started = False
+
+    def remove(self):
+        shutil.rmtree(self.root, ignore_errors=True)

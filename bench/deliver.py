@@ -35,9 +35,6 @@ usage: bench/deliver.py POSTERN_PREFIX [MESSAGES] [SESSIONS] [SIZE] [ROUNDS]
 import os
 import pwd
 import grp
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +43,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import CLK_TCK, all_procs, clean_env, free_port  # noqa: E402
+from benchlib import MtaInstance, all_procs, free_port  # noqa: E402
 
 SMTP_SOURCE = Path("/usr/sbin/smtp-source")
 POSTFIX_SBIN = Path("/usr/sbin")
@@ -66,7 +63,7 @@ def mailbox_owner():
     return os.getuid(), os.getgid()
 
 
-class Instance:
+class Instance(MtaInstance):
     """One private instance (postern's or Postfix's) under a temp dir."""
 
     def __init__(self, name, sbin, daemon_dir, master_cf, user, group):
@@ -120,46 +117,6 @@ class Instance:
                         f"command_directory = {self.sbin}\n")
         (self.config_dir / "main.cf").write_text(main_cf)
 
-    def postfix(self, *args, timeout=60):
-        return subprocess.run([str(self.sbin / "postfix"), "-c",
-                               str(self.config_dir), *args],
-                              capture_output=True, text=True,
-                              env=clean_env(), timeout=timeout)
-
-    def start(self):
-        r = self.postfix("start")
-        self.started = True
-        if r.returncode != 0:
-            raise RuntimeError(f"{self.name}: postfix start failed "
-                               f"(exit {r.returncode}):\n{r.stdout}{r.stderr}"
-                               f"{self.log_tail()}")
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port),
-                                              timeout=5) as s:
-                    if s.recv(512).startswith(b"220"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: no SMTP banner on port "
-                                   f"{self.port} after start{self.log_tail()}")
-            time.sleep(0.1)
-
-    def log_tail(self):
-        try:
-            lines = self.maillog.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\nlast log lines:\n" + "\n".join(lines[-15:])
-
-    def master_pid(self):
-        try:
-            return int((self.queue_dir / "pid" / "master.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
     def processes(self):
         """{pid: stat} for master and its live descendants."""
         master = self.master_pid()
@@ -175,9 +132,6 @@ class Instance:
                     tree.add(pid)
                     grew = True
         return {pid: procs[pid] for pid in tree}
-
-    def cpu_seconds(self):
-        return sum(t for _, _, t in self.processes().values()) / CLK_TCK
 
     def delivered(self):
         """Number of messages in the Maildir's new/."""
@@ -231,41 +185,6 @@ class Instance:
         self.wait("an empty queue", lambda: self.queued() == 0, deadline,
                   0.01)
         return wall, self.delivered() - before
-
-    def stop(self):
-        """Stop the instance; kill whatever is left of it."""
-        if not self.started:
-            return
-        survivors = set(self.processes())
-        try:
-            r = self.postfix("stop")
-            if r.returncode != 0:
-                print(f"warning: {self.name}: postfix stop: exit "
-                      f"{r.returncode}: {r.stderr.strip()}", file=sys.stderr)
-        except subprocess.TimeoutExpired:
-            print(f"warning: {self.name}: postfix stop timed out",
-                  file=sys.stderr)
-        # Postfix's stop returns once master is told; its daemons finish
-        # on their own within moments.
-        deadline = time.monotonic() + 10
-        while True:
-            procs = all_procs()
-            left = [pid for pid in survivors
-                    if pid in procs and procs[pid][1] != "Z"]
-            if not left or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        for pid in left:
-            print(f"warning: {self.name}: pid {pid} still running 10s after"
-                  f" stop; killing it", file=sys.stderr)
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.started = False
-
-    def remove(self):
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def round_once(inst, messages, sessions, size):

@@ -57,8 +57,6 @@ import os
 import pwd
 import grp
 import re
-import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -69,8 +67,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import (CLK_TCK, LogTail, all_procs, clean_env,  # noqa: E402
-                      free_port, percentile, process_tree)
+from benchlib import (MtaInstance, LogTail, free_port, percentile,  # noqa: E402
+                      process_tree)
 
 SMTP_SOURCE = Path("/usr/sbin/smtp-source")
 SMTP_SINK = Path("/usr/sbin/smtp-sink")
@@ -178,7 +176,7 @@ class Sink:
                 self.proc.wait()
 
 
-class Instance:
+class Instance(MtaInstance):
     """One private instance (postern's or Postfix's) under a temp dir."""
 
     def __init__(self, name, sbin, daemon_dir, master_cf, user, group,
@@ -227,40 +225,6 @@ class Instance:
                         f"command_directory = {self.sbin}\n")
         (self.config_dir / "main.cf").write_text(main_cf)
 
-    def postfix(self, *args, timeout=60):
-        return subprocess.run([str(self.sbin / "postfix"), "-c",
-                               str(self.config_dir), *args],
-                              capture_output=True, text=True,
-                              env=clean_env(), timeout=timeout)
-
-    def start(self):
-        r = self.postfix("start")
-        self.started = True
-        if r.returncode != 0:
-            raise RuntimeError(f"{self.name}: postfix start failed "
-                               f"(exit {r.returncode}):\n{r.stdout}{r.stderr}"
-                               f"{self.log_tail()}")
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port),
-                                              timeout=5) as s:
-                    if s.recv(512).startswith(b"220"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: no SMTP banner on port "
-                                   f"{self.port} after start{self.log_tail()}")
-            time.sleep(0.1)
-
-    def log_tail(self):
-        try:
-            lines = self.maillog.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\nlast log lines:\n" + "\n".join(lines[-15:])
-
     def log_problems(self):
         """The first few warning/fatal/panic lines of the maillog."""
         try:
@@ -274,18 +238,9 @@ class Instance:
         return (f"\n{len(bad)} warning/fatal/panic lines, the first:\n" +
                 "\n".join(bad[:5]))
 
-    def master_pid(self):
-        try:
-            return int((self.queue_dir / "pid" / "master.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
     def processes(self):
         """{pid: stat} for master and its live descendants."""
         return process_tree(self.master_pid())
-
-    def cpu_seconds(self):
-        return sum(t for _, _, t in self.processes().values()) / CLK_TCK
 
     def queued(self):
         n = 0
@@ -377,41 +332,6 @@ class Instance:
         sink_sess, sink_msg = sink.counters()
         return (wall, delays, parts, sink_sess - sink_sess0,
                 sink_msg - sink_msg0)
-
-    def stop(self):
-        """Stop the instance; kill whatever is left of it."""
-        if not self.started:
-            return
-        survivors = set(self.processes())
-        try:
-            r = self.postfix("stop")
-            if r.returncode != 0:
-                print(f"warning: {self.name}: postfix stop: exit "
-                      f"{r.returncode}: {r.stderr.strip()}", file=sys.stderr)
-        except subprocess.TimeoutExpired:
-            print(f"warning: {self.name}: postfix stop timed out",
-                  file=sys.stderr)
-        # Postfix's stop returns once master is told; its daemons finish
-        # on their own within moments.
-        deadline = time.monotonic() + 10
-        while True:
-            procs = all_procs()
-            left = [pid for pid in survivors
-                    if pid in procs and procs[pid][1] != "Z"]
-            if not left or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        for pid in left:
-            print(f"warning: {self.name}: pid {pid} still running 10s after"
-                  f" stop; killing it", file=sys.stderr)
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.started = False
-
-    def remove(self):
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def round_once(inst, messages, sessions, size, sink):
