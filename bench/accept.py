@@ -36,15 +36,13 @@ import os
 import pwd
 import grp
 import signal
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import MtaInstance, all_procs, free_port  # noqa: E402
+from benchlib import MtaInstance, all_procs, print_rate_table  # noqa: E402
 
 SMTP_SOURCE = Path("/usr/sbin/smtp-source")
 POSTFIX_SBIN = Path("/usr/sbin")
@@ -58,52 +56,13 @@ class Instance(MtaInstance):
     """One private instance (postern's or Postfix's) under a temp dir."""
 
     def __init__(self, name, sbin, daemon_dir, master_cf, user, group):
-        self.name = name
-        self.sbin = Path(sbin)
-        self.root = Path(tempfile.mkdtemp(prefix=f"bench-accept-{name}-"))
-        self.root.chmod(0o755)
-        self.config_dir = self.root / "etc"
-        self.queue_dir = self.root / "queue"
-        self.maillog = self.root / "maillog"
-        self.config_dir.mkdir()
-        self.queue_dir.mkdir()
-        self.port = free_port()
-        self.started = False
-        lines = []
-        for line in master_cf.splitlines():
-            words = line.split()
-            if words and words[0] in ("qmgr", "pickup") and \
-                    not line[0].isspace():
-                continue
-            if words[:2] == ["smtp", "inet"]:
-                line = line.replace("smtp", f"127.0.0.1:{self.port}", 1)
-            lines.append(line)
-        (self.config_dir / "master.cf").write_text("\n".join(lines) + "\n")
-        main_cf = (
-            "# bench/accept.py: identical for postern and Postfix\n"
-            "compatibility_level = 3.6\n"
-            f"queue_directory = {self.queue_dir}\n"
-            f"data_directory = {self.root / 'data'}\n"
-            f"mail_owner = {user}\n"
-            f"setgid_group = {group}\n"
-            "inet_interfaces = 127.0.0.1\n"
-            "inet_protocols = ipv4\n"
-            "myhostname = postern.test\n"
-            "mydestination = $myhostname, localhost\n"
-            "mynetworks = 127.0.0.0/8\n"
-            "local_recipient_maps =\n"
-            "alias_maps =\n"
-            "alias_database =\n"
-            "smtpd_banner = $myhostname ESMTP\n"
+        super().__init__("accept", name, sbin)
+        self.write_config(
+            "accept", master_cf, daemon_dir, user, group,
             "# No qmgr hands out tokens: without this Postfix's cleanup\n"
             "# waits 1s per message (postern has no such flow control).\n"
-            "in_flow_delay = 0\n"
-            f"maillog_file = {self.maillog}\n"
-            f"maillog_file_prefixes = {self.root}\n")
-        if daemon_dir:
-            main_cf += (f"daemon_directory = {daemon_dir}\n"
-                        f"command_directory = {self.sbin}\n")
-        (self.config_dir / "main.cf").write_text(main_cf)
+            "in_flow_delay = 0\n",
+            drop_services=("qmgr", "pickup"))
 
     def processes(self):
         """{pid: stat} for master and its live descendants."""
@@ -242,21 +201,7 @@ def main():
     print(f"accept benchmark: {messages} messages of {size} bytes, "
           f"{sessions} parallel sessions (smtp-source, one connection per "
           f"message), fsync on, delivery held, {rounds} rounds")
-    print(f"{'impl':<8} {'best msg/s':>10} {'median msg/s':>12}"
-          f" {'cpu s/1000 msgs':>15}")
-    summary = {}
-    for name, rs in results.items():
-        rates = [rate for rate, _ in rs]
-        cpu = statistics.median(c for _, c in rs)
-        summary[name] = (max(rates), statistics.median(rates), cpu)
-        print(f"{name:<8} {max(rates):>10.0f} {statistics.median(rates):>12.0f}"
-              f" {cpu:>15.3f}")
-    if "postfix" in summary:
-        pb, pm, pc = summary["postern"]
-        fb, fm, fc = summary["postfix"]
-        print(f"ratio postern/postfix: rate {pb / fb:.2f} (best), "
-              f"{pm / fm:.2f} (median); cpu {pc / max(fc, 1e-9):.2f} "
-              "(rate above 1 and cpu below 1: postern is better)")
+    print_rate_table(results)
 
 
 if __name__ == "__main__":

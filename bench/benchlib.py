@@ -5,8 +5,10 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,11 +106,84 @@ class LogTail:
         return [p.decode(errors="replace") for p in parts]
 
 
+
+def print_rate_table(results):
+    """Best and median msg/s and median CPU s/1000 messages per
+    implementation, from {name: [(rate, cpu), ...]}, and the ratios."""
+    print(f"{'impl':<8} {'best msg/s':>10} {'median msg/s':>12}"
+          f" {'cpu s/1000 msgs':>15}")
+    summary = {}
+    for name, rs in results.items():
+        rates = [rate for rate, _ in rs]
+        cpu = statistics.median(c for _, c in rs)
+        summary[name] = (max(rates), statistics.median(rates), cpu)
+        print(f"{name:<8} {max(rates):>10.0f} {statistics.median(rates):>12.0f}"
+              f" {cpu:>15.3f}")
+    if "postfix" in summary:
+        pb, pm, pc = summary["postern"]
+        fb, fm, fc = summary["postfix"]
+        print(f"ratio postern/postfix: rate {pb / fb:.2f} (best), "
+              f"{pm / fm:.2f} (median); cpu {pc / max(fc, 1e-9):.2f} "
+              "(rate above 1 and cpu below 1: postern is better)")
+
 class MtaInstance:
     """What the benchmarks' instances share: start and stop through the
     instance's own postfix(1), its log, its processes' CPU time.
     Subclasses set name, root, sbin, config_dir, queue_dir, maillog, port
     and started, and define processes()."""
+
+    def __init__(self, bench, name, sbin):
+        self.name = name
+        self.sbin = Path(sbin)
+        self.root = Path(tempfile.mkdtemp(prefix=f"bench-{bench}-{name}-"))
+        self.root.chmod(0o755)
+        self.config_dir = self.root / "etc"
+        self.queue_dir = self.root / "queue"
+        self.maillog = self.root / "maillog"
+        self.config_dir.mkdir()
+        self.queue_dir.mkdir()
+        self.port = free_port()
+        self.started = False
+
+    def write_config(self, bench, master_cf, daemon_dir, user, group,
+                     main_cf_extra, mydestination="$myhostname, localhost",
+                     drop_services=()):
+        """master.cf with smtpd on our port (minus drop_services), and a
+        main.cf identical for postern and Postfix but for main_cf_extra
+        and, for postern, its daemon and command directories."""
+        lines = []
+        for line in master_cf.splitlines():
+            words = line.split()
+            if words and words[0] in drop_services and \
+                    not line[0].isspace():
+                continue
+            if words[:2] == ["smtp", "inet"]:
+                line = line.replace("smtp", f"127.0.0.1:{self.port}", 1)
+            lines.append(line)
+        (self.config_dir / "master.cf").write_text("\n".join(lines) + "\n")
+        main_cf = (
+            f"# bench/{bench}.py: identical for postern and Postfix\n"
+            "compatibility_level = 3.6\n"
+            f"queue_directory = {self.queue_dir}\n"
+            f"data_directory = {self.root / 'data'}\n"
+            f"mail_owner = {user}\n"
+            f"setgid_group = {group}\n"
+            "inet_interfaces = 127.0.0.1\n"
+            "inet_protocols = ipv4\n"
+            "myhostname = postern.test\n"
+            f"mydestination = {mydestination}".rstrip() + "\n"
+            "mynetworks = 127.0.0.0/8\n"
+            "local_recipient_maps =\n"
+            "alias_maps =\n"
+            "alias_database =\n"
+            "smtpd_banner = $myhostname ESMTP\n"
+            + main_cf_extra +
+            f"maillog_file = {self.maillog}\n"
+            f"maillog_file_prefixes = {self.root}\n")
+        if daemon_dir:
+            main_cf += (f"daemon_directory = {daemon_dir}\n"
+                        f"command_directory = {self.sbin}\n")
+        (self.config_dir / "main.cf").write_text(main_cf)
 
     def postfix(self, *args, timeout=60):
         return subprocess.run([str(self.sbin / "postfix"), "-c",

@@ -35,15 +35,13 @@ usage: bench/deliver.py POSTERN_PREFIX [MESSAGES] [SESSIONS] [SIZE] [ROUNDS]
 import os
 import pwd
 import grp
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import MtaInstance, all_procs, free_port  # noqa: E402
+from benchlib import MtaInstance, all_procs, print_rate_table  # noqa: E402
 
 SMTP_SOURCE = Path("/usr/sbin/smtp-source")
 POSTFIX_SBIN = Path("/usr/sbin")
@@ -67,55 +65,20 @@ class Instance(MtaInstance):
     """One private instance (postern's or Postfix's) under a temp dir."""
 
     def __init__(self, name, sbin, daemon_dir, master_cf, user, group):
-        self.name = name
-        self.sbin = Path(sbin)
-        self.root = Path(tempfile.mkdtemp(prefix=f"bench-deliver-{name}-"))
-        self.root.chmod(0o755)
-        self.config_dir = self.root / "etc"
-        self.queue_dir = self.root / "queue"
+        super().__init__("deliver", name, sbin)
         self.mail_dir = self.root / "mail"
         self.maildir_new = self.mail_dir / "box" / "new"
-        self.maillog = self.root / "maillog"
-        for d in (self.config_dir, self.queue_dir, self.mail_dir):
-            d.mkdir()
+        self.mail_dir.mkdir()
         uid, gid = mailbox_owner()
         os.chown(self.mail_dir, uid, gid)
-        self.port = free_port()
-        self.started = False
-        lines = []
-        for line in master_cf.splitlines():
-            if line.split()[:2] == ["smtp", "inet"]:
-                line = line.replace("smtp", f"127.0.0.1:{self.port}", 1)
-            lines.append(line)
-        (self.config_dir / "master.cf").write_text("\n".join(lines) + "\n")
-        main_cf = (
-            "# bench/deliver.py: identical for postern and Postfix\n"
-            "compatibility_level = 3.6\n"
-            f"queue_directory = {self.queue_dir}\n"
-            f"data_directory = {self.root / 'data'}\n"
-            f"mail_owner = {user}\n"
-            f"setgid_group = {group}\n"
-            "inet_interfaces = 127.0.0.1\n"
-            "inet_protocols = ipv4\n"
-            "myhostname = postern.test\n"
-            "mydestination = $myhostname, localhost\n"
-            "mynetworks = 127.0.0.0/8\n"
-            "local_recipient_maps =\n"
-            "alias_maps =\n"
-            "alias_database =\n"
-            "smtpd_banner = $myhostname ESMTP\n"
+        self.write_config(
+            "deliver", master_cf, daemon_dir, user, group,
             f"virtual_mailbox_domains = {DOMAIN}\n"
             f"virtual_mailbox_base = {self.mail_dir}\n"
             "virtual_mailbox_maps = static:box/\n"
             f"virtual_uid_maps = static:{uid}\n"
             f"virtual_gid_maps = static:{gid}\n"
-            f"virtual_minimum_uid = {min(uid, 100)}\n"
-            f"maillog_file = {self.maillog}\n"
-            f"maillog_file_prefixes = {self.root}\n")
-        if daemon_dir:
-            main_cf += (f"daemon_directory = {daemon_dir}\n"
-                        f"command_directory = {self.sbin}\n")
-        (self.config_dir / "main.cf").write_text(main_cf)
+            f"virtual_minimum_uid = {min(uid, 100)}\n")
 
     def processes(self):
         """{pid: stat} for master and its live descendants."""
@@ -253,21 +216,7 @@ def main():
     print(f"deliver benchmark: {messages} messages of {size} bytes, "
           f"{sessions} parallel sessions (smtp-source, one connection per "
           f"message) -> virtual -> one Maildir, fsync on, {rounds} rounds")
-    print(f"{'impl':<8} {'best msg/s':>10} {'median msg/s':>12}"
-          f" {'cpu s/1000 msgs':>15}")
-    summary = {}
-    for name, rs in results.items():
-        rates = [rate for rate, _ in rs]
-        cpu = statistics.median(c for _, c in rs)
-        summary[name] = (max(rates), statistics.median(rates), cpu)
-        print(f"{name:<8} {max(rates):>10.0f} {statistics.median(rates):>12.0f}"
-              f" {cpu:>15.3f}")
-    if "postfix" in summary:
-        pb, pm, pc = summary["postern"]
-        fb, fm, fc = summary["postfix"]
-        print(f"ratio postern/postfix: rate {pb / fb:.2f} (best), "
-              f"{pm / fm:.2f} (median); cpu {pc / max(fc, 1e-9):.2f} "
-              "(rate above 1 and cpu below 1: postern is better)")
+    print_rate_table(results)
 
 
 if __name__ == "__main__":

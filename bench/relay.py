@@ -61,7 +61,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -181,49 +180,14 @@ class Instance(MtaInstance):
 
     def __init__(self, name, sbin, daemon_dir, master_cf, user, group,
                  sink_port):
-        self.name = name
-        self.sbin = Path(sbin)
-        self.root = Path(tempfile.mkdtemp(prefix=f"bench-relay-{name}-"))
-        self.root.chmod(0o755)
-        self.config_dir = self.root / "etc"
-        self.queue_dir = self.root / "queue"
-        self.maillog = self.root / "maillog"
-        self.config_dir.mkdir()
-        self.queue_dir.mkdir()
-        self.port = free_port()
-        self.started = False
+        super().__init__("relay", name, sbin)
         self.log = LogTail(self.maillog)
-        lines = []
-        for line in master_cf.splitlines():
-            if line.split()[:2] == ["smtp", "inet"]:
-                line = line.replace("smtp", f"127.0.0.1:{self.port}", 1)
-            lines.append(line)
-        (self.config_dir / "master.cf").write_text("\n".join(lines) + "\n")
-        main_cf = (
-            "# bench/relay.py: identical for postern and Postfix\n"
-            "compatibility_level = 3.6\n"
-            f"queue_directory = {self.queue_dir}\n"
-            f"data_directory = {self.root / 'data'}\n"
-            f"mail_owner = {user}\n"
-            f"setgid_group = {group}\n"
-            "inet_interfaces = 127.0.0.1\n"
-            "inet_protocols = ipv4\n"
-            "myhostname = postern.test\n"
-            "mydestination =\n"
-            "mynetworks = 127.0.0.0/8\n"
-            "local_recipient_maps =\n"
-            "alias_maps =\n"
-            "alias_database =\n"
-            "smtpd_banner = $myhostname ESMTP\n"
+        self.write_config(
+            "relay", master_cf, daemon_dir, user, group,
             f"relayhost = [127.0.0.1]:{sink_port}\n"
             "default_transport = smtp\n"
-            "smtp_connection_cache_on_demand = yes\n"
-            f"maillog_file = {self.maillog}\n"
-            f"maillog_file_prefixes = {self.root}\n")
-        if daemon_dir:
-            main_cf += (f"daemon_directory = {daemon_dir}\n"
-                        f"command_directory = {self.sbin}\n")
-        (self.config_dir / "main.cf").write_text(main_cf)
+            "smtp_connection_cache_on_demand = yes\n",
+            mydestination="")
 
     def log_problems(self):
         """The first few warning/fatal/panic lines of the maillog."""
