@@ -338,6 +338,28 @@ smtp_fail_list(SMTP_STATE *state, const size_t *list, size_t n,
 }
 
 /* Bounce every pending recipient for a local reason about this server. */
+/*
+ * Read the reply to the RCPT TO for sent[k]: an accepted recipient joins
+ * accepted[], a refused one is reported. -1 when the session broke (then
+ * every recipient sent is reported).
+ */
+static int
+smtp_rcpt_result(SMTP_STATE *state, SMTP_SESSION *session,
+		 SMTP_REPLY *reply, const size_t *sent, size_t nsent,
+		 size_t k, size_t *accepted, size_t *naccepted)
+{
+	if (smtp_chat(session, smtp_var.rcpt_timeout, reply) < 0) {
+		smtp_io_fail(&state->why, session, "sending RCPT TO");
+		smtp_fail_list(state, sent, nsent, &state->why);
+		return (-1);
+	}
+	if (reply->code / 100 == 2)
+		accepted[(*naccepted)++] = sent[k];
+	else
+		smtp_rcpt_reply(state, session, sent[k], reply, "RCPT TO");
+	return (0);
+}
+
 static int
 smtp_bounce_pending(SMTP_STATE *state, SMTP_SESSION *session,
 		    const char *status, const char *reason)
@@ -429,18 +451,11 @@ smtp_xfer(SMTP_STATE *state, SMTP_SESSION *session)
 	for (k = 0; k < nsent; k++) {
 		smtp_rcpt_cmd(session, req->rcpt + sent[k], cmd);
 		smtp_cmd(session, smtp_var.rcpt_timeout, "%s", STR(cmd));
-		if (!pipelining) {
-			if (smtp_chat(session, smtp_var.rcpt_timeout, reply) < 0) {
-				smtp_io_fail(&state->why, session, "sending RCPT TO");
-				smtp_fail_list(state, sent, nsent, &state->why);
-				ret = SMTP_FAIL;
-				goto done;
-			}
-			if (reply->code / 100 == 2)
-				accepted[naccepted++] = sent[k];
-			else
-				smtp_rcpt_reply(state, session, sent[k], reply,
-						"RCPT TO");
+		if (!pipelining && smtp_rcpt_result(state, session, reply, sent,
+						    nsent, k, accepted,
+						    &naccepted) < 0) {
+			ret = SMTP_FAIL;
+			goto done;
 		}
 	}
 	if (!pipelining && naccepted == 0) {
@@ -480,17 +495,11 @@ smtp_xfer(SMTP_STATE *state, SMTP_SESSION *session)
 			goto mail_refused;
 		}
 		for (k = 0; k < nsent; k++) {
-			if (smtp_chat(session, smtp_var.rcpt_timeout, reply) < 0) {
-				smtp_io_fail(&state->why, session, "sending RCPT TO");
-				smtp_fail_list(state, sent, nsent, &state->why);
+			if (smtp_rcpt_result(state, session, reply, sent, nsent,
+					     k, accepted, &naccepted) < 0) {
 				ret = SMTP_FAIL;
 				goto done;
 			}
-			if (reply->code / 100 == 2)
-				accepted[naccepted++] = sent[k];
-			else
-				smtp_rcpt_reply(state, session, sent[k], reply,
-						"RCPT TO");
 		}
 	}
 	state->transactions++;
