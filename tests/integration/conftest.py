@@ -38,11 +38,26 @@ POSTFIX_STOCK_MASTER = Path("/usr/share/postfix/master.cf.dist")
 POSTFIX_CMD = POSTFIX_SBIN / "postfix"
 
 
+# Ports free_port() handed out in this run: a port chosen for a service
+# that has not started yet is free again for the kernel, so it is never
+# handed out twice. CI runs two suites at once (.ci/run); each takes only
+# ports of its own parity (POSTERN_TEST_PORT_PARITY), so neither picks a
+# port the other chose but has not bound yet.
+_ports_given = set()
+
+
 def free_port(host="127.0.0.1"):
     """A TCP port on host that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    parity = os.environ.get("POSTERN_TEST_PORT_PARITY")
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port in _ports_given or \
+                (parity is not None and port % 2 != int(parity)):
+            continue
+        _ports_given.add(port)
+        return port
 
 
 def listening(port, host="127.0.0.1"):

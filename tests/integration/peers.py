@@ -91,6 +91,7 @@ sink answered; LMTP: {address: reply}), peer.
 Connection: number, peer, helo, commands ([(VERB, argument)], AUTH
 arguments hidden), tls (as above, once STARTTLS succeeded), auth_user.
 """
+from conftest import free_port
 import asyncio
 import collections
 import contextlib
@@ -742,9 +743,7 @@ def _traversable(path):
 
 
 def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 def _lmtp_greets(family, address):
