@@ -52,12 +52,19 @@ def free_port(host="127.0.0.1"):
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind((host, 0))
-            port = s.getsockname()[1]
-        if port in _ports_given or \
-                (parity is not None and port % 2 != int(parity)):
-            continue
-        _ports_given.add(port)
-        return port
+            start = s.getsockname()[1]
+        # The kernel may offer the same port again: walk up from it.
+        for port in range(start, min(start + 512, 65536)):
+            if port in _ports_given or \
+                    (parity is not None and port % 2 != int(parity)):
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    continue
+            _ports_given.add(port)
+            return port
 
 
 def listening(port, host="127.0.0.1"):
